@@ -1,0 +1,135 @@
+/**
+ * The wire format between snippet and collector — the one place its short keys are defined.
+ * The snippet imports only these types and constants (no validator in the browser bundle);
+ * the worker validates with `shared/schema.ts`, built on the same keys.
+ *
+ * POST /v1/e  (text/plain or application/json) — an event batch:
+ * ```
+ * { "s": site id, "t"?: consent token, "a"?: anonymous id, "u"?: user id, "ss"?: session id,
+ *   "e": [ { "i": event id, "n": name, "c": category, "ts": epoch ms, "u": page URL,
+ *            "r"?: referrer, "pv"?: page-view id, "p"?: { flat props } } ] }
+ * ```
+ * POST /v1/consent — a consent decision (answered with a signed consent token):
+ * ```
+ * { "s": site id, "id": consent id, "ri": receipt id, "g": { category: granted },
+ *   "v": policy version, "m": method, "ts": epoch ms, "gpc"?: bool, "a"?: anonymous id, "k"?: browser secret }
+ * ```
+ */
+
+/** Built-in event names. Anything else sent through `tp.track` is a custom event. */
+export const EVENT = {
+  pageview: 'pageview',
+  engagement: 'engagement',
+  click: 'click',
+  outbound: 'outbound',
+  download: 'download',
+  rageClick: 'rage_click',
+  scroll: 'scroll',
+  formStart: 'form_start',
+  formField: 'form_field',
+  formError: 'form_error',
+  formSubmit: 'form_submit',
+  formAbandon: 'form_abandon',
+  impression: 'impression',
+  identify: 'identify',
+} as const;
+
+export type BuiltinEventName = (typeof EVENT)[keyof typeof EVENT];
+export const BUILTIN_EVENTS: readonly string[] = Object.values(EVENT);
+
+/** Consent categories every site has. Sites may add their own. */
+export const DEFAULT_CATEGORIES = ['necessary', 'analytics', 'marketing', 'personalization'] as const;
+export type Category = string;
+
+/** How a consent decision was made. */
+export const CONSENT_METHODS = ['banner', 'preferences', 'api', 'gpc'] as const;
+export type ConsentMethod = (typeof CONSENT_METHODS)[number];
+
+export type PropValue = string | number | boolean | null;
+export type Props = Record<string, PropValue>;
+
+export interface WireEvent {
+  /** client-generated event id: the idempotency key */
+  i: string;
+  /** event name */
+  n: string;
+  /** consent category the event belongs to */
+  c: Category;
+  /** client time, epoch ms */
+  ts: number;
+  /** page URL */
+  u: string;
+  /** referrer (page views) */
+  r?: string;
+  /** page-view id this event happened in */
+  pv?: string;
+  p?: Props;
+}
+
+export interface WireBatch {
+  s: string;
+  t?: string;
+  a?: string;
+  u?: string;
+  ss?: string;
+  e: WireEvent[];
+}
+
+export interface WireConsent {
+  s: string;
+  id: string;
+  ri: string;
+  g: Record<Category, boolean>;
+  v: string;
+  m: ConsentMethod;
+  ts: number;
+  gpc?: boolean;
+  a?: string;
+  k?: string;
+}
+
+/** Answer to POST /v1/consent. */
+export interface ConsentAnswer {
+  token: string;
+  granted: Category[];
+}
+
+/** Answer to GET /v1/config. */
+export interface SiteConfigAnswer {
+  /** policy version */
+  v: string;
+  /** cookieless mode: page views without identifiers before/without analytics consent */
+  cl: boolean;
+  /** Google Consent Mode bridge forced on */
+  gcm: boolean;
+  /** hash-based SPA page views */
+  hash: boolean;
+  lang: string;
+  /** banner texts */
+  tx: BannerTexts;
+  /** categories in display order */
+  cats: { id: Category; name: string; desc: string; req?: boolean; svc?: string[] }[];
+}
+
+export interface BannerTexts {
+  title: string;
+  body: string;
+  accept: string;
+  reject: string;
+  prefs: string;
+  save: string;
+  prefsTitle: string;
+  gpc: string;
+  yourData: string;
+  download: string;
+  erase: string;
+  close: string;
+}
+
+export const PATHS = {
+  events: '/v1/e',
+  consent: '/v1/consent',
+  config: '/v1/config',
+  identify: '/v1/identify',
+  me: '/v1/me',
+} as const;

@@ -1,0 +1,59 @@
+/** Small helpers. Nothing here may throw into the host page: `safe` wraps every entry point. */
+export const W = window;
+export const D = document;
+export const now = (): number => Date.now();
+
+/** Runs `fn`, swallowing (and reporting in debug builds) any error of ours. */
+export function safe<A extends unknown[], R>(fn: (...a: A) => R): (...a: A) => R | undefined {
+  return (...a: A) => {
+    try {
+      return fn(...a);
+    } catch (e) {
+      if (DEBUG) console.warn('[tp]', e);
+      return undefined;
+    }
+  };
+}
+
+const hex = (b: Uint8Array) => Array.from(b, (x) => (x + 256).toString(16).slice(1)).join('');
+
+/** UUID v4 from getRandomValues (randomUUID needs a secure context). */
+export function uuid(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 15) | 64;
+  b[8] = (b[8]! & 63) | 128;
+  const h = hex(b);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** 256 random bits, hex: the browser secret for self-service. */
+export const secret = (): string => hex(crypto.getRandomValues(new Uint8Array(32)));
+
+/** localStorage, JSON, never throwing (private mode, quota, disabled storage). */
+export function load<T>(key: string): T | null {
+  try {
+    return JSON.parse(localStorage.getItem(key) ?? 'null') as T | null;
+  } catch {
+    return null;
+  }
+}
+export function save(key: string, value: unknown): void {
+  try {
+    localStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    /* storage unavailable: the session goes on without persistence */
+  }
+}
+export function drop(key: string): void {
+  try {
+    localStorage.removeItem(key);
+  } catch {
+    /* ignore */
+  }
+}
+
+export const on = (t: EventTarget, type: string, fn: (e: any) => void, opts: AddEventListenerOptions | boolean = true): void =>
+  t.addEventListener(type, safe(fn), opts);
+
+/** Clips text to n characters, collapsing white space. */
+export const clip = (s: string | null | undefined, n = 80): string => (s ?? '').replace(/\s+/g, ' ').trim().slice(0, n);

@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
+// @ts-expect-error — plain ESM helper shared with npm start and the benchmarks
+import { startCollector } from '../../scripts/collector.mjs';
+
+/** A desktop Chrome UA: headless Chromium's own says "HeadlessChrome", which the collector drops as a bot. */
+export const DESKTOP_UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+export interface Harness {
+  url: string;
+  browser: Browser;
+  stop(): Promise<void>;
+}
+
+/** Starts the local collector (fresh storage) and real Chromium. */
+export async function startHarness(port: number): Promise<Harness> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tp-e2e-'));
+  const collector: { url: string; stop(): Promise<void> } = await startCollector({ port, persistTo: path.join(dir, 'state') });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  return {
+    url: collector.url,
+    browser,
+    async stop() {
+      await browser.close().catch(() => {});
+      await collector.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Captured {
+  path: string;
+  body: string;
+  json: any;
+}
+
+/** A fresh context (own storage) that records every request to the collector's ingest endpoints. */
+export async function newPage(h: Harness, opts: Parameters<Browser['newContext']>[0] = {}): Promise<{ page: Page; context: BrowserContext; sent: Captured[] }> {
+  const context = await h.browser.newContext({ userAgent: DESKTOP_UA, ...opts });
+  const page = await context.newPage();
+  const sent: Captured[] = [];
+  const record = (req: Request) => {
+    const u = new URL(req.url());
+    if (req.method() !== 'POST' || !u.pathname.startsWith('/v1/')) return;
+    const body = req.postData() ?? '';
+    let json: unknown = null;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      /* keep raw */
+    }
+    sent.push({ path: u.pathname, body, json });
+  };
+  context.on('request', record);
+  return { page, context, sent };
+}
+
+/** Every event the page sent to /v1/e. */
+export const sentEvents = (sent: Captured[]) => sent.filter((r) => r.path === '/v1/e').flatMap((r) => r.json?.e ?? []);
+
+/** Raw export through the collector's API, as a downstream system would read it. */
+export async function storedEvents(h: Harness, site = 'demo'): Promise<any[]> {
+  const out: any[] = [];
+  let cursor = '0';
+  for (;;) {
+    const res = await fetch(`${h.url}/api/v1/events?site_id=${site}&limit=1000&cursor=${cursor}`, { headers: { authorization: 'Bearer dev-admin-key' } });
+    if (!res.ok) throw new Error(`export ${res.status}: ${await res.text()}`);
+    const page = (await res.json()) as { events: any[]; next_cursor: string | null };
+    out.push(...page.events);
+    if (!page.next_cursor) return out;
+    cursor = page.next_cursor;
+  }
+}
+
+/** Polls the export until `predicate` holds (the queue consumer batches for ~1 s). */
+export async function waitStored(h: Harness, predicate: (rows: any[]) => boolean, site = 'demo', timeoutMs = 10_000): Promise<any[]> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await storedEvents(h, site);
+    if (predicate(rows) || Date.now() > end) return rows;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,41 @@
+import path from 'node:path';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Two projects: `worker` runs inside workerd with real D1/Queue/R2 bindings;
+ * `browser` runs in Node and drives real Chromium against a locally started collector.
+ */
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, 'worker/migrations'));
+  return {
+    test: {
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              main: './worker/src/index.ts',
+              wrangler: { configPath: './wrangler.jsonc' },
+              miniflare: { bindings: { TEST_MIGRATIONS: migrations, TP_DEST_TEST_SECRET: 'dest-secret' } },
+            }),
+          ],
+          test: {
+            name: 'worker',
+            include: ['worker/**/*.test.ts', 'test/contract/**/*.test.ts'],
+            setupFiles: ['./worker/test/apply-migrations.ts'],
+          },
+        },
+        {
+          test: {
+            name: 'browser',
+            include: ['test/e2e/**/*.test.ts', 'snippet/**/*.test.ts'],
+            environment: 'node',
+            testTimeout: 60_000,
+            hookTimeout: 60_000,
+            fileParallelism: false,
+          },
+        },
+      ],
+    },
+  };
+});

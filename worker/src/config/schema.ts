@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { categorySchema, siteIdSchema } from '../../../shared/schema';
+
+const origin = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === s;
+  } catch {
+    return false;
+  }
+}, 'must be an origin like https://www.example.com (scheme, host and port only)');
+
+const envName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must name an environment variable / wrangler secret (A-Z, 0-9, _)');
+
+const bannerTexts = z
+  .object({
+    title: z.string(), body: z.string(), accept: z.string(), reject: z.string(), prefs: z.string(), save: z.string(),
+    prefsTitle: z.string(), gpc: z.string(), yourData: z.string(), download: z.string(), erase: z.string(), close: z.string(),
+  })
+  .partial()
+  .strict();
+
+const languagePack = z
+  .object({
+    banner: bannerTexts.optional(),
+    categories: z.record(categorySchema, z.object({ name: z.string().min(1), desc: z.string() }).partial().strict()).optional(),
+  })
+  .strict();
+
+const category = z
+  .object({
+    id: categorySchema.refine((id) => id !== 'necessary', '"necessary" is built in and always on'),
+    services: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+const destination = z
+  .object({
+    name: z.string().regex(/^[a-z0-9_-]{1,32}$/, 'lower-case name, 1–32 characters'),
+    url: z.string().url().refine((u) => u.startsWith('https://') || u.startsWith('http://'), 'must be an http(s) URL'),
+    categories: z.array(categorySchema).min(1, 'a destination must declare which consent categories it may receive'),
+    secret_env: envName,
+    events: z.array(z.string()).optional(),
+  })
+  .strict();
+
+export const siteSchema = z
+  .object({
+    name: z.string().min(1),
+    origins: z.array(origin).min(1, 'at least one allowed origin'),
+    timezone: z.string().refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Europe/Berlin').default('UTC'),
+    policy_version: z.string().min(1).max(64),
+    cookieless: z.boolean().default(false),
+    consent_mode: z.boolean().default(false),
+    hash_routing: z.boolean().default(false),
+    bots: z.enum(['drop', 'flag']).default('drop'),
+    identity_secret_env: envName.optional(),
+    allowed_traits: z.array(z.string().min(1).max(64)).default([]),
+    categories: z.array(category).min(1),
+    texts: z.record(z.string().regex(/^[a-z]{2}(-[A-Za-z0-9]+)?$/, 'language tag such as en or de-AT'), languagePack).default({}),
+    retention_days: z
+      .object({ events: z.number().int().min(1).max(3650), receipts: z.number().int().min(1).max(3650), archive: z.number().int().min(1).max(3650) })
+      .strict()
+      .default({ events: 395, receipts: 1825, archive: 395 }),
+    destinations: z.array(destination).default([]),
+  })
+  .strict()
+  .superRefine((site, ctx) => {
+    const ids = site.categories.map((c) => c.id);
+    ids.forEach((id, i) => {
+      if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['categories', i, 'id'], message: `duplicate category "${id}"` });
+    });
+    site.destinations.forEach((d, i) =>
+      d.categories.forEach((c, j) => {
+        if (!ids.includes(c)) ctx.addIssue({ code: 'custom', path: ['destinations', i, 'categories', j], message: `unknown category "${c}"` });
+      }),
+    );
+  });
+
+export const configSchema = z.object({ sites: z.record(siteIdSchema, siteSchema) }).strict();
+
+export type SiteConfig = z.output<typeof siteSchema> & { id: string };
+export type Config = { sites: Record<string, SiteConfig> };

@@ -1,0 +1,59 @@
+import type { BannerTexts } from '../../../shared/wire';
+
+export interface CategoryText {
+  name: string;
+  desc: string;
+}
+
+export interface LanguagePack {
+  banner: BannerTexts;
+  categories: Record<string, CategoryText>;
+}
+
+/** Shipped texts for the default categories. Sites override any key per language in their config. */
+export const DEFAULT_TEXTS: Record<'en' | 'de', LanguagePack> = {
+  en: {
+    banner: {
+      title: 'Your privacy',
+      body: 'We use first-party analytics to improve this site. Nothing is stored on your device until you choose. You can change your mind at any time.',
+      accept: 'Accept all',
+      reject: 'Reject all',
+      prefs: 'Preferences',
+      save: 'Save',
+      prefsTitle: 'Privacy preferences',
+      gpc: 'Your browser sends a Global Privacy Control signal: marketing and personalization stay off unless you switch them on.',
+      yourData: 'Your data',
+      download: 'Download my data',
+      erase: 'Erase my data',
+      close: 'Close',
+    },
+    categories: {
+      necessary: { name: 'Necessary', desc: 'Remembers your privacy choice. Always on.' },
+      analytics: { name: 'Analytics', desc: 'Counts visits and interactions with a random identifier so we can improve the site.' },
+      marketing: { name: 'Marketing', desc: 'Measures campaigns and lets advertising partners show relevant offers.' },
+      personalization: { name: 'Personalization', desc: 'Adapts content and recommendations to your interests.' },
+    },
+  },
+  de: {
+    banner: {
+      title: 'Ihre Privatsphäre',
+      body: 'Wir nutzen eigene Analysen, um diese Website zu verbessern. Bis zu Ihrer Entscheidung wird nichts auf Ihrem Gerät gespeichert. Sie können Ihre Wahl jederzeit ändern.',
+      accept: 'Alle akzeptieren',
+      reject: 'Alle ablehnen',
+      prefs: 'Einstellungen',
+      save: 'Speichern',
+      prefsTitle: 'Datenschutz-Einstellungen',
+      gpc: 'Ihr Browser sendet ein Global-Privacy-Control-Signal: Marketing und Personalisierung bleiben aus, solange Sie sie nicht einschalten.',
+      yourData: 'Ihre Daten',
+      download: 'Meine Daten herunterladen',
+      erase: 'Meine Daten löschen',
+      close: 'Schließen',
+    },
+    categories: {
+      necessary: { name: 'Notwendig', desc: 'Speichert Ihre Datenschutz-Entscheidung. Immer aktiv.' },
+      analytics: { name: 'Statistik', desc: 'Zählt Besuche und Interaktionen mit einer zufälligen Kennung, damit wir die Website verbessern können.' },
+      marketing: { name: 'Marketing', desc: 'Misst Kampagnen und ermöglicht Werbepartnern passende Angebote.' },
+      personalization: { name: 'Personalisierung', desc: 'Passt Inhalte und Empfehlungen an Ihre Interessen an.' },
+    },
+  },
+};

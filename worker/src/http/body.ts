@@ -1,0 +1,55 @@
+import { LIMITS } from '../../../shared/limits';
+import { apiError } from './errors';
+
+const JSON_TYPES = ['text/plain', 'application/json'];
+
+/**
+ * Reads a JSON body sent as `text/plain` (sendBeacon, no CORS preflight) or `application/json`,
+ * refusing more than `maxBytes` without buffering it all first.
+ */
+export async function readJson(req: Request, maxBytes: number = LIMITS.bodyBytes): Promise<unknown> {
+  const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!JSON_TYPES.includes(type)) {
+    throw apiError(415, 'unsupported_media_type', 'send the body as text/plain or application/json', 'content-type');
+  }
+  const declared = Number(req.headers.get('content-length') ?? 'NaN');
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    throw apiError(413, 'payload_too_large', `body exceeds ${maxBytes} bytes`, 'body');
+  }
+  const text = await readCapped(req, maxBytes);
+  if (text.length === 0) throw apiError(400, 'empty_body', 'the body is empty', 'body');
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Malformed JSON and absurd nesting (RangeError) alike.
+    throw apiError(400, 'invalid_json', 'the body is not valid JSON', 'body');
+  }
+}
+
+async function readCapped(req: Request, maxBytes: number): Promise<string> {
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw apiError(413, 'payload_too_large', `body exceeds ${maxBytes} bytes`, 'body');
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(all);
+  } catch {
+    throw apiError(400, 'invalid_encoding', 'the body is not valid UTF-8', 'body');
+  }
+}

@@ -1,0 +1,42 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ConfigError } from '../config/secrets';
+
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+
+/**
+ * A client error with the JSON body every endpoint answers with.
+ * @example throw apiError(400, 'invalid_json', 'body is not JSON', 'body')
+ */
+export function apiError(status: ContentfulStatusCode, code: string, message: string, field?: string): HTTPException {
+  const body: ErrorBody = { error: field ? { code, message, field } : { code, message } };
+  return new HTTPException(status, { res: Response.json(body, { status }) });
+}
+
+/**
+ * The one error handler. 4xx come from `apiError`; anything else is a bug or an outage:
+ * logged with its detail, answered with a generic body (the client learns nothing internal).
+ */
+export function onError(err: Error, c: Context): Response {
+  if (err instanceof HTTPException) {
+    const res = err.getResponse();
+    // Preserve CORS headers a middleware already set on the context.
+    const acao = c.res.headers.get('Access-Control-Allow-Origin');
+    if (acao && !res.headers.has('Access-Control-Allow-Origin')) {
+      const copy = new Response(res.body, res);
+      copy.headers.set('Access-Control-Allow-Origin', acao);
+      copy.headers.set('Vary', 'Origin');
+      return copy;
+    }
+    return res;
+  }
+  const requestId = c.get('requestId' as never) as string | undefined;
+  console.error(JSON.stringify({ level: 'error', msg: err.message, name: err.name, stack: err.stack, requestId, path: c.req.path }));
+  if (err instanceof ConfigError) {
+    return Response.json({ error: { code: 'misconfigured', message: 'the collector is misconfigured; see its logs' } }, { status: 500 });
+  }
+  return Response.json({ error: { code: 'internal', message: 'internal error', requestId } }, { status: 500 });
+}

@@ -1,0 +1,39 @@
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import { CONFIG } from './config/sites';
+import { originAllowed } from './config/secrets';
+import { deleteOldSalts } from './enrich/visitor-hash';
+import type { AppEnv, Env } from './env';
+import { preflight } from './http/cors';
+import { onError } from './http/errors';
+import { consentRoute } from './routes/consent';
+import { demoRoute } from './routes/demo';
+import { eventsRoute } from './routes/events';
+import { exportRoute } from './routes/export';
+import { siteConfigRoute } from './routes/site-config';
+import { snippetRoute } from './routes/snippet';
+import { handleQueue } from './storage/consumer';
+import type { QueueMessage } from './storage/messages';
+
+export const app = new Hono<AppEnv>();
+
+app.use(requestId());
+app.options('*', (c) => preflight(c, (origin) => Object.values(CONFIG.sites).some((s) => originAllowed(c.env, s, origin))));
+app.route('/', snippetRoute);
+app.route('/', siteConfigRoute);
+app.route('/', eventsRoute);
+app.route('/', consentRoute);
+app.route('/', demoRoute);
+app.route('/', exportRoute);
+app.get('/', (c) => c.redirect('/demo/'));
+app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such endpoint' } }, 404));
+app.onError(onError);
+
+export default {
+  fetch: app.fetch,
+  queue: (batch, env) => handleQueue(batch, env),
+  async scheduled(_controller, env) {
+    const removed = await deleteOldSalts(env.DB, Date.now());
+    console.log(JSON.stringify({ level: 'info', msg: 'scheduled maintenance', saltsDeleted: removed }));
+  },
+} satisfies ExportedHandler<Env, QueueMessage>;

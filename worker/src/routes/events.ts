@@ -1,0 +1,92 @@
+import { Hono } from 'hono';
+import { batchSchema, eventSchema, firstIssue, type FieldError } from '../../../shared/schema';
+import { EVENT, type WireEvent } from '../../../shared/wire';
+import { requireSecret } from '../config/secrets';
+import { getSite } from '../config/sites';
+import { permission } from '../consent/enforce';
+import { verifyToken } from '../consent/token';
+import { batchContext } from '../enrich/context';
+import { enrichEvent } from '../enrich/event';
+import { parseAgent } from '../enrich/user-agent';
+import type { AppEnv } from '../env';
+import { readJson } from '../http/body';
+import { checkOrigin } from '../http/cors';
+import { apiError } from '../http/errors';
+import type { EnrichedEvent } from '../storage/messages';
+
+export interface IngestAnswer {
+  accepted: number;
+  /** valid events not stored: no consent for their category, or bot traffic */
+  dropped: number;
+  rejected: (FieldError & { index: number })[];
+}
+
+/**
+ * POST /v1/e — an event batch. Validates, applies consent from the signed token (never the client's
+ * claim), enriches, and enqueues one message: no D1 write on this path. Good events survive bad
+ * neighbours; the answer lists rejected indices with the reason.
+ */
+export const eventsRoute = new Hono<AppEnv>().post('/v1/e', async function ingestEvents(c) {
+  const now = Date.now();
+  const parsed = batchSchema.safeParse(await readJson(c.req.raw));
+  if (!parsed.success) {
+    const e = firstIssue(parsed.error);
+    throw apiError(400, e.code, e.message, e.field);
+  }
+  const batch = parsed.data;
+  const site = getSite(batch.s);
+  if (!site) throw apiError(404, 'unknown_site', `no site "${batch.s}" is configured`, 's');
+  checkOrigin(c, site);
+
+  const token = batch.t ? await verifyToken(requireSecret(c.env, 'TP_CONSENT_KEY'), batch.t, site.id, Math.floor(now / 1000)) : null;
+  const perm = permission(site, token?.ok ? token.claims : null, c.req.header('sec-gpc') === '1');
+  const agent = parseAgent(c.req.header('user-agent'));
+  const counts: Record<string, number> = {};
+  const bump = (k: string) => (counts[k] = (counts[k] ?? 0) + 1);
+  const rejected: IngestAnswer['rejected'] = [];
+  const keep: EnrichedEvent[] = [];
+
+  batch.e.forEach((raw, index) => {
+    const r = eventSchema.safeParse(raw);
+    if (!r.success) {
+      rejected.push({ index, ...firstIssue(r.error, `e.${index}`) });
+      return;
+    }
+    const e: WireEvent = r.data;
+    if (!site.categories.some((cat) => cat.id === e.c)) {
+      rejected.push({ index, code: 'unknown_category', message: `category must be one of: ${site.categories.map((x) => x.id).join(', ')}`, field: `e.${index}.c` });
+      return;
+    }
+    if (!perm.granted.has(e.c) && !(perm.cookieless && e.c === 'analytics' && e.n === EVENT.pageview)) {
+      bump(`dropped_consent_${e.c}`);
+      return;
+    }
+    if (agent.bot && site.bots === 'drop') {
+      bump('dropped_bot');
+      return;
+    }
+    keep.push(enrichEvent(e));
+  });
+  if (rejected.length) counts.rejected = rejected.length;
+  if (token && !token.ok) counts[`token_${token.reason}`] = 1;
+  for (const n of perm.notes) counts[n] = 1;
+
+  const dropped = batch.e.length - keep.length - rejected.length;
+  if (dropped || rejected.length || (token && !token.ok)) {
+    console.log(JSON.stringify({ level: 'info', msg: 'ingest filtered', site: site.id, accepted: keep.length, dropped, rejected: rejected.length, counts }));
+  }
+  if (keep.length || Object.keys(counts).length) {
+    const ctx = await batchContext(c.req.raw, c.env.DB, site, batch, perm, agent, now);
+    try {
+      await c.env.EVENTS.send({ k: 'ev', site: site.id, received_at: now, ctx, events: keep, counts });
+    } catch (err) {
+      console.error(JSON.stringify({ level: 'error', msg: 'queue send failed', error: String(err) }));
+      throw apiError(503, 'unavailable', 'the collector cannot accept events right now; retry later');
+    }
+  }
+  const answer: IngestAnswer = { accepted: keep.length, dropped, rejected };
+  if (keep.length === 0 && rejected.length > 0) {
+    return c.json({ error: { code: 'invalid_events', message: 'no event in the batch is valid', field: rejected[0]!.field }, ...answer }, 400);
+  }
+  return c.json(answer, 202);
+});

@@ -1,0 +1,30 @@
+import type { EventRow, ReceiptRow } from './messages';
+import { jsonInsert } from './json-insert';
+
+export const EVENT_COLUMNS = [
+  'site_id', 'id', 'name', 'custom', 'category', 'ts', 'received_at', 'anon_id', 'user_id', 'session_id', 'visitor_hash',
+  'pageview_id', 'url', 'path', 'referrer', 'ref_host', 'source', 'medium', 'utm_source', 'utm_medium', 'utm_campaign',
+  'utm_term', 'utm_content', 'click_id', 'country', 'region', 'city', 'timezone', 'browser', 'os', 'device', 'bot',
+  'cookieless', 'consent', 'props',
+] as const satisfies readonly (keyof EventRow)[];
+
+export const RECEIPT_COLUMNS = [
+  'site_id', 'receipt_id', 'consent_id', 'granted', 'denied', 'policy_version', 'method', 'gpc', 'ts', 'received_at', 'anon_id',
+] as const satisfies readonly (keyof ReceiptRow)[];
+
+export interface CountRow {
+  site_id: string;
+  message_id: string;
+  name: string;
+  day: string;
+  n: number;
+}
+
+/** Idempotent: a row whose (site_id, id) exists is skipped, so a redelivered batch never duplicates. */
+export const insertEvents = (db: D1Database, rows: EventRow[]) => jsonInsert(db, 'events', EVENT_COLUMNS, rows);
+
+/** Append-only and idempotent by receipt id. */
+export const insertReceipts = (db: D1Database, rows: ReceiptRow[]) => jsonInsert(db, 'consent_receipts', RECEIPT_COLUMNS, rows);
+
+export const insertCounts = (db: D1Database, rows: CountRow[]) =>
+  jsonInsert(db, 'ingest_counts', ['site_id', 'message_id', 'name', 'day', 'n'], rows);

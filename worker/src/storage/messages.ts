@@ -1,0 +1,91 @@
+/**
+ * Messages on the `tp-events` queue. The ingest path only validates, enriches and enqueues;
+ * the consumer does every write, in batches.
+ */
+
+/** Per-request context, shared by every event of one batch. */
+export interface BatchContext {
+  anon_id: string | null;
+  user_id: string | null;
+  session_id: string | null;
+  visitor_hash: string | null;
+  country: string | null;
+  region: string | null;
+  city: string | null;
+  timezone: string | null;
+  browser: string | null;
+  os: string | null;
+  device: string;
+  bot: 0 | 1;
+  cookieless: 0 | 1;
+  /** granted categories, comma-separated, as verified from the consent token */
+  consent: string;
+}
+
+/** One validated, enriched event, minus the batch context. */
+export interface EnrichedEvent {
+  id: string;
+  name: string;
+  custom: 0 | 1;
+  category: string;
+  ts: number;
+  url: string;
+  path: string;
+  referrer: string | null;
+  ref_host: string | null;
+  source: string | null;
+  medium: string | null;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  utm_term: string | null;
+  utm_content: string | null;
+  click_id: string | null;
+  pageview_id: string | null;
+  props: string | null;
+}
+
+export interface EventsMessage {
+  k: 'ev';
+  site: string;
+  received_at: number;
+  ctx: BatchContext;
+  events: EnrichedEvent[];
+  /** counters to record (dropped_consent, dropped_bot, rejected, …) */
+  counts: Record<string, number>;
+}
+
+export interface ReceiptRow {
+  site_id: string;
+  receipt_id: string;
+  consent_id: string;
+  granted: string;
+  denied: string;
+  policy_version: string;
+  method: string;
+  gpc: 0 | 1;
+  ts: number;
+  received_at: number;
+  anon_id: string | null;
+}
+
+export interface ReceiptMessage {
+  k: 'rc';
+  receipt: ReceiptRow;
+}
+
+export interface DeliveryMessage {
+  k: 'dl';
+  site: string;
+  destination: string;
+  /** JSON body to POST */
+  body: string;
+}
+
+export type QueueMessage = EventsMessage | ReceiptMessage | DeliveryMessage;
+
+/** A stored event row: the event with its batch context. */
+export type EventRow = EnrichedEvent & BatchContext & { site_id: string; received_at: number };
+
+export const toRows = (m: EventsMessage): EventRow[] =>
+  m.events.map((e) => ({ ...m.ctx, ...e, site_id: m.site, received_at: m.received_at }));

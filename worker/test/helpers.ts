@@ -1,0 +1,65 @@
+import { env, SELF } from 'cloudflare:test';
+import type { WireConsent, WireEvent } from '../../shared/wire';
+
+export const ORIGIN = 'http://127.0.0.1:8787';
+export const BROWSER_UA =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+let n = 0;
+/** A fresh id matching the wire format. */
+export const id = (prefix = 'id'): string => `${prefix}-${Date.now().toString(36)}-${(n++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+export const event = (over: Partial<WireEvent> = {}): WireEvent => ({
+  i: id('ev'),
+  n: 'pageview',
+  c: 'analytics',
+  ts: Date.now(),
+  u: 'https://shop.example/pricing?utm_source=newsletter&utm_medium=email&utm_campaign=nov',
+  ...over,
+});
+
+export function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return SELF.fetch(`http://collector.test${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain;charset=UTF-8', origin: ORIGIN, 'user-agent': BROWSER_UA, 'cf-connecting-ip': '203.0.113.9', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** Records a decision through the public endpoint and returns the signed token. */
+export async function consentToken(g: Record<string, boolean>, over: Partial<WireConsent> = {}, headers: Record<string, string> = {}): Promise<string> {
+  const res = await post('/v1/consent', consentBody(g, over), headers);
+  if (res.status !== 200) throw new Error(`consent ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+export const consentBody = (g: Record<string, boolean>, over: Partial<WireConsent> = {}): WireConsent => ({
+  s: 'demo',
+  id: id('consent'),
+  ri: id('receipt'),
+  g,
+  v: '2026-11-01',
+  m: 'banner',
+  ts: Date.now(),
+  ...over,
+});
+
+/** Polls D1 until `sql` returns at least `count` rows (the queue consumer runs after ~1 s). */
+export async function waitForRows<T = Record<string, unknown>>(sql: string, binds: unknown[], count: number, timeoutMs = 8000): Promise<T[]> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const { results } = await env.DB.prepare(sql).bind(...binds).all<T>();
+    if (results.length >= count || Date.now() > end) return results;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const eventsOf = (anonOrUrl: { anon?: string; ids?: string[] }) =>
+  anonOrUrl.ids
+    ? waitForRows(`SELECT * FROM events WHERE id IN (${anonOrUrl.ids.map(() => '?').join(',')})`, anonOrUrl.ids, anonOrUrl.ids.length)
+    : waitForRows('SELECT * FROM events WHERE anon_id = ?', [anonOrUrl.anon], 1);
+
+/** Waits for the queue to go quiet, then returns the rows for ids (for asserting absence). */
+export async function settle(ms = 2500): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
