@@ -23,6 +23,7 @@ export default defineConfig(async () => {
             name: 'worker',
             include: ['worker/**/*.test.ts', 'test/contract/**/*.test.ts'],
             setupFiles: ['./worker/test/apply-migrations.ts'],
+            globalSetup: ['./worker/test/receiver.global.ts'],
           },
         },
         {

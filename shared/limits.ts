@@ -2,9 +2,11 @@
  * Ingest limits, shared by the snippet (which never builds a payload past them)
  * and the worker (which enforces them with a 4xx naming the field).
  */
+/** Largest request body accepted on any ingest endpoint, in bytes. */
+export const BODY_BYTES = 65536;
+
 export const LIMITS = {
-  /** Largest request body accepted on any ingest endpoint, in bytes. */
-  bodyBytes: 64 * 1024,
+  bodyBytes: BODY_BYTES,
   /** Events per batch. */
   eventsPerBatch: 100,
   /** Property keys per event. */

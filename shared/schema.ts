@@ -4,13 +4,15 @@
  */
 import { z } from 'zod';
 import { LIMITS } from './limits';
-import { CONSENT_METHODS, type Props, type WireBatch, type WireConsent, type WireEvent } from './wire';
+import { CONSENT_METHODS, EVENT, type Props, type WireBatch, type WireConsent, type WireEvent } from './wire';
 
 /** Lone UTF-16 surrogates can't be stored as UTF-8 text without silent replacement. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 /** Keys that would reach an object's prototype if ever assigned naively. */
+export const BUILTIN_EVENTS: readonly string[] = Object.values(EVENT);
+
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 const text = (max: number) =>
@@ -87,7 +89,8 @@ const tsSchema = z
     return ts >= now - LIMITS.maxAgeMs && ts <= now + LIMITS.maxSkewMs;
   }, 'outside the accepted window (7 days ago to 5 minutes ahead)');
 
-export const eventSchema = z.object({
+export const eventSchema = z
+  .object({
   i: idSchema,
   n: nameSchema,
   c: categorySchema,
@@ -96,7 +99,9 @@ export const eventSchema = z.object({
   r: text(LIMITS.urlLength).optional(),
   pv: idSchema.optional(),
   p: propsSchema.optional(),
-}) satisfies z.ZodType<WireEvent, unknown>;
+  x: z.literal(1).optional(),
+  })
+  .refine((e) => !(e.x === 1 && BUILTIN_EVENTS.includes(e.n)), { message: 'custom events may not use a built-in event name', path: ['n'] }) satisfies z.ZodType<WireEvent, unknown>;
 
 /** The batch envelope. Events are validated one by one so that good ones survive bad neighbours. */
 export const batchSchema = z.object({

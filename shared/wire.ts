@@ -7,7 +7,7 @@
  * ```
  * { "s": site id, "t"?: consent token, "a"?: anonymous id, "u"?: user id, "ss"?: session id,
  *   "e": [ { "i": event id, "n": name, "c": category, "ts": epoch ms, "u": page URL,
- *            "r"?: referrer, "pv"?: page-view id, "p"?: { flat props } } ] }
+ *            "r"?: referrer, "pv"?: page-view id, "p"?: { flat props }, "x"?: 1 for custom events } ] }
  * ```
  * POST /v1/consent — a consent decision (answered with a signed consent token):
  * ```
@@ -16,26 +16,26 @@
  * ```
  */
 
-/** Built-in event names. Anything else sent through `tp.track` is a custom event. */
-export const EVENT = {
-  pageview: 'pageview',
-  engagement: 'engagement',
-  click: 'click',
-  outbound: 'outbound',
-  download: 'download',
-  rageClick: 'rage_click',
-  scroll: 'scroll',
-  formStart: 'form_start',
-  formField: 'form_field',
-  formError: 'form_error',
-  formSubmit: 'form_submit',
-  formAbandon: 'form_abandon',
-  impression: 'impression',
-  identify: 'identify',
-} as const;
+/**
+ * Built-in event names (an enum so that esbuild inlines the strings into the snippet).
+ * Custom events from `tp.track` carry `x: 1` and may not use these names.
+ */
+export enum EVENT {
+  pageview = 'pageview',
+  engagement = 'engagement',
+  click = 'click',
+  outbound = 'outbound',
+  download = 'download',
+  rageClick = 'rage_click',
+  scroll = 'scroll',
+  formStart = 'form_start',
+  formField = 'form_field',
+  formError = 'form_error',
+  formSubmit = 'form_submit',
+  formAbandon = 'form_abandon',
+  impression = 'impression',
+}
 
-export type BuiltinEventName = (typeof EVENT)[keyof typeof EVENT];
-export const BUILTIN_EVENTS: readonly string[] = Object.values(EVENT);
 
 /** Consent categories every site has. Sites may add their own. */
 export const DEFAULT_CATEGORIES = ['necessary', 'analytics', 'marketing', 'personalization'] as const;
@@ -64,6 +64,8 @@ export interface WireEvent {
   /** page-view id this event happened in */
   pv?: string;
   p?: Props;
+  /** 1 for custom events (tp.track) */
+  x?: 1;
 }
 
 export interface WireBatch {

@@ -3,7 +3,19 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
+
+/** CSS imported as a minified string (the banner's constructed stylesheet). */
+const minifiedCss = {
+  name: 'minified-css',
+  setup(b) {
+    b.onLoad({ filter: /\.css$/ }, async (args) => {
+      const { readFile } = await import('node:fs/promises');
+      const { code } = await transform(await readFile(args.path, 'utf8'), { loader: 'css', minify: true });
+      return { contents: code.trim(), loader: 'text' };
+    });
+  },
+};
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const debug = process.argv.includes('--debug');
@@ -15,7 +27,7 @@ const result = await build({
   format: 'iife',
   target: ['chrome100', 'firefox100', 'safari15.4'],
   define: { DEBUG: String(debug) },
-  loader: { '.css': 'text' },
+  plugins: [minifiedCss],
   legalComments: 'none',
   write: false,
   metafile: true,

@@ -1,4 +1,4 @@
-import { BUILTIN_EVENTS, type Props } from '../../shared/wire';
+import type { Props } from '../../shared/wire';
 import type { ConsentState } from './consent';
 import { load, W } from './util';
 
@@ -38,8 +38,7 @@ export function installApi(): (core: Core) => void {
     const a = args as any[];
     switch (name) {
       case 'track':
-        if (typeof a[0] !== 'string' || BUILTIN_EVENTS.includes(a[0])) return;
-        return c.track(a[0], a[1], a[2]);
+        return typeof a[0] == 'string' && c.track(a[0], a[1], a[2]);
       case 'page':
         return c.page(a[0]);
       case 'identify':

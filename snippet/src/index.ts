@@ -37,11 +37,12 @@ async function start(): Promise<void> {
 
   let pageviews: ReturnType<typeof createPageviews>;
   /** Nothing is sent for a category before consent; cookieless sites send bare page views. */
-  const emit: Emit = (n, p, c = 'analytics', r) => {
+  const emit: Emit = (n, p, c = 'analytics', r, x) => {
     if (!consent.granted(c) && !(cfg.cl && c === 'analytics' && n === EVENT.pageview)) return;
     const e: WireEvent = { i: uuid(), n, c, ts: now(), u: location.href, pv: pageviews.id() };
     if (r !== undefined) e.r = r;
     if (p) e.p = p;
+    if (x) e.x = 1;
     transport.push(e);
   };
   let pageProps: Props | undefined;
@@ -101,7 +102,7 @@ async function start(): Promise<void> {
   pageviews.view();
 
   ready({
-    track: (n, p, o) => emit(n, p, o?.category ?? 'analytics'),
+    track: (n, p, o) => emit(n, p, o?.category ?? 'analytics', undefined, 1),
     page(p) {
       pageProps = p;
       pageviews.view(true);

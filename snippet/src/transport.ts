@@ -1,5 +1,5 @@
 import { createStore, del, entries, set, clear, type UseStore } from 'idb-keyval';
-import { LIMITS } from '../../shared/limits';
+import { BODY_BYTES } from '../../shared/limits';
 import type { WireBatch, WireEvent } from '../../shared/wire';
 import { uuid } from './util';
 
@@ -30,7 +30,7 @@ export function createTransport(api: string, token: () => Promise<string | undef
     const t = await token();
     const body = JSON.stringify(t ? { ...b, t } : b);
     try {
-      const r = await fetch(`${api}/v1/e`, { method: 'POST', body, keepalive: body.length < LIMITS.bodyBytes, credentials: 'omit' });
+      const r = await fetch(`${api}/v1/e`, { method: 'POST', body, keepalive: body.length < BODY_BYTES, credentials: 'omit' });
       if (r.status >= 500 || r.status === 429 || r.status === 408) throw 0;
       // 2xx done; other 4xx would fail forever: drop.
       if (key) await del(key, db());

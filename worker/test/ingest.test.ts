@@ -7,7 +7,7 @@ describe('ingest → queue → D1 and R2', () => {
     const token = await consentToken({ analytics: true, marketing: false, personalization: false });
     const anon = id('anon');
     const e1 = event({ r: 'https://www.google.de/' });
-    const e2 = event({ n: 'signup', p: { plan: 'pro', seats: 3 } });
+    const e2 = event({ n: 'signup', x: 1, p: { plan: 'pro', seats: 3 } });
     const res = await post('/v1/e', { s: 'demo', t: token, a: anon, ss: id('sess'), e: [e1, e2] });
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ accepted: 2, dropped: 0, rejected: [] });

@@ -11,9 +11,9 @@ export const backoffSeconds = (attempts: number): number => Math.min(3600, 30 * 
  * POSTs one delivery. The body is signed: `X-TP-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`,
  * so a receiver can check origin and freshness (reject old timestamps against replays).
  */
-export async function deliver(message: Message<DeliveryMessage>, env: Env): Promise<void> {
+export async function deliver(message: Message<DeliveryMessage>, env: Env, site = getSite): Promise<void> {
   const { site: siteId, destination, body } = message.body;
-  const dest = getSite(siteId)?.destinations.find((d) => d.name === destination);
+  const dest = site(siteId)?.destinations.find((d) => d.name === destination);
   if (!dest) {
     console.warn(JSON.stringify({ level: 'warn', msg: 'destination no longer configured; dropping delivery', siteId, destination }));
     message.ack();

@@ -1,4 +1,4 @@
-import { BUILTIN_EVENTS, EVENT, type WireEvent } from '../../../shared/wire';
+import { EVENT, type WireEvent } from '../../../shared/wire';
 import type { EnrichedEvent } from '../storage/messages';
 import { campaignFrom } from './campaign';
 import { classify } from './referrer';
@@ -12,7 +12,7 @@ export function enrichEvent(e: WireEvent): EnrichedEvent {
   return {
     id: e.i,
     name: e.n,
-    custom: BUILTIN_EVENTS.includes(e.n) ? 0 : 1,
+    custom: e.x === 1 ? 1 : 0,
     category: e.c,
     ts: e.ts,
     url: e.u,
