@@ -77,9 +77,10 @@ export function classify(referrer: string | undefined, pageUrl: string, utm: { u
   if (utm.click_id) return { source: host ? searchEngine(host) ?? SOCIAL[host] ?? host : null, medium: 'paid', referrerHost: host };
   if (!host) return { source: null, medium: 'direct', referrerHost: null };
   if (host === pageHost) return { source: null, medium: 'internal', referrerHost: host };
+  // Exact hosts first: mail.google.com is webmail, not Google search.
+  if (EMAIL[host]) return { source: EMAIL[host]!, medium: 'email', referrerHost: host };
+  if (SOCIAL[host]) return { source: SOCIAL[host]!, medium: 'social', referrerHost: host };
   const engine = searchEngine(host);
   if (engine) return { source: engine, medium: 'search', referrerHost: host };
-  if (SOCIAL[host]) return { source: SOCIAL[host]!, medium: 'social', referrerHost: host };
-  if (EMAIL[host]) return { source: EMAIL[host]!, medium: 'email', referrerHost: host };
   return { source: host, medium: 'referral', referrerHost: host };
 }

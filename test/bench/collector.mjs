@@ -1,0 +1,114 @@
+// npm run bench:collector — ingest throughput and latency next to an empty Worker measured in the
+// same run, then end-to-end stored events/s (batched requests → Queue → D1), counted from stored rows.
+// Loopback only, bounded in time and count. Goals: ingest ≥ 70% of the empty Worker's req/s with
+// p99 ≤ 50 ms; ≥ 5,000 events/s stored.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { unstable_startWorker } from 'wrangler';
+import { root, startCollector } from '../../scripts/collector.mjs';
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const STORE_BATCHES = Number(process.env.BENCH_STORE_BATCHES ?? 300); // × 100 events
+const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const headers = { 'content-type': 'text/plain;charset=UTF-8', origin: 'http://127.0.0.1:8787', 'user-agent': UA };
+
+const dir = mkdtempSync(path.join(tmpdir(), 'tp-bench-'));
+const collector = await startCollector({ port: 8821, persistTo: path.join(dir, 'state'), logLevel: 'error' });
+const empty = await unstable_startWorker({
+  name: 'empty',
+  entrypoint: path.join(root, 'test/bench/empty-worker.js'),
+  compatibilityDate: '2026-04-01',
+  dev: { server: { hostname: '127.0.0.1', port: 8822 }, inspector: false, watch: false, logLevel: 'error' },
+});
+await empty.ready;
+
+const stopAll = async () => {
+  await empty.dispose();
+  await collector.stop();
+  rmSync(dir, { recursive: true, force: true });
+};
+
+try {
+  const consent = await fetch(`${collector.url}/v1/consent`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ s: 'demo', id: 'bench-consent-0001', ri: 'bench-receipt-0001', g: { analytics: true }, v: '2026-11-01', m: 'api', ts: Date.now() }),
+  });
+  const { token } = await consent.json();
+  const batch = (n, prefix) => ({
+    s: 'demo',
+    t: token,
+    a: `bench-anon-${prefix}`,
+    ss: 'bench-session-1',
+    e: Array.from({ length: n }, (_, i) => ({
+      i: `${prefix}-${i}`.padEnd(8, '0'),
+      n: i === 0 ? 'pageview' : 'click',
+      c: 'analytics',
+      ts: Date.now(),
+      u: 'https://shop.example/pricing?utm_source=bench',
+      r: 'https://www.google.com/',
+      p: i === 0 ? undefined : { tag: 'a', text: 'Buy now', href: 'https://shop.example/checkout' },
+    })),
+  });
+  const body = JSON.stringify(batch(10, 'load'));
+
+  const run = (url) =>
+    autocannon({ url, method: 'POST', headers, body, connections: CONNECTIONS, duration: DURATION });
+  console.log(`\nIngest: ${DURATION}s each, ${CONNECTIONS} connections, 10 events per request (${body.length} bytes)\n`);
+  const base = await run(`${empty.url.origin ?? (await empty.url).origin}/`);
+  const ingest = await run(`${collector.url}/v1/e`);
+  const non2xx = ingest.non2xx;
+  const row = (name, r) =>
+    `${name.padEnd(22)} ${String(Math.round(r.requests.average)).padStart(8)} req/s   p50 ${String(r.latency.p50).padStart(4)} ms   p99 ${String(r.latency.p99).padStart(4)} ms`;
+  console.log(row('empty Worker (204)', base));
+  console.log(row('collector POST /v1/e', ingest));
+  const ratio = ingest.requests.average / base.requests.average;
+  console.log(`ratio                  ${(ratio * 100).toFixed(1)} % of the empty Worker (goal ≥ 70 %), p99 ${ingest.latency.p99} ms (goal ≤ 50 ms); non-2xx: ${non2xx}`);
+
+  // End to end: unique events, 100 per request, until every one is a stored row.
+  let cursor = '0';
+  let counted = 0;
+  const countNew = async () => {
+    for (;;) {
+      const r = await fetch(`${collector.url}/api/v1/events?site_id=demo&limit=1000&cursor=${cursor}&from=0`, { headers: { authorization: 'Bearer dev-admin-key' } });
+      const page = await r.json();
+      counted += page.events.filter((e) => e.anon_id?.startsWith('bench-anon-store')).length;
+      if (!page.next_cursor) {
+        if (page.events.length) cursor = String(Number(cursor) + 0); // cursor only advances on full pages
+        return;
+      }
+      cursor = page.next_cursor;
+    }
+  };
+  await new Promise((r) => setTimeout(r, 3000)); // let the load phase's queue drain
+  await countNew();
+  counted = 0;
+  const target = STORE_BATCHES * 100;
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < STORE_BATCHES) {
+        const k = next++;
+        const res = await fetch(`${collector.url}/v1/e`, { method: 'POST', headers, body: JSON.stringify(batch(100, `store${k}`)) });
+        if (res.status !== 202) throw new Error(`ingest answered ${res.status}`);
+      }
+    }),
+  );
+  const sentMs = performance.now() - t0;
+  const deadline = Date.now() + 120_000;
+  while (counted < target && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    counted = 0;
+    cursor = '0';
+    await countNew();
+  }
+  const storedMs = performance.now() - t0;
+  console.log(`\nStored end to end: ${counted} / ${target} events in ${(storedMs / 1000).toFixed(2)} s (requests sent in ${(sentMs / 1000).toFixed(2)} s)`);
+  console.log(`                   ${Math.round((counted / storedMs) * 1000)} events/s stored (goal ≥ 5,000)\n`);
+} finally {
+  await stopAll();
+}
