@@ -1,14 +1,12 @@
 import { Hono } from 'hono';
-import { consentSchema, firstIssue } from '../../../shared/schema';
+import { consentSchema } from '../../../shared/schema';
 import type { ConsentAnswer } from '../../../shared/wire';
 import { requireSecret } from '../config/secrets';
-import { getSite } from '../config/sites';
 import { GPC_DENIED } from '../consent/enforce';
 import { GRANT_TTL_S, REFUSAL_TTL_S, signToken } from '../consent/token';
 import type { AppEnv } from '../env';
-import { readJson } from '../http/body';
-import { checkOrigin } from '../http/cors';
 import { apiError } from '../http/errors';
+import { siteRequest } from '../http/site-request';
 
 /**
  * POST /v1/consent — records a decision as an append-only receipt (via the queue) and answers with
@@ -17,15 +15,7 @@ import { apiError } from '../http/errors';
  */
 export const consentRoute = new Hono<AppEnv>().post('/v1/consent', async function recordConsent(c) {
   const now = Date.now();
-  const parsed = consentSchema.safeParse(await readJson(c.req.raw, 8 * 1024));
-  if (!parsed.success) {
-    const e = firstIssue(parsed.error);
-    throw apiError(400, e.code, e.message, e.field);
-  }
-  const d = parsed.data;
-  const site = getSite(d.s);
-  if (!site) throw apiError(404, 'unknown_site', `no site "${d.s}" is configured`, 's');
-  checkOrigin(c, site);
+  const { data: d, site } = await siteRequest(c, consentSchema, 8 * 1024);
   if (d.v !== site.policy_version) {
     throw apiError(409, 'stale_policy', `policy version is ${site.policy_version}; ask the visitor again`, 'v');
   }

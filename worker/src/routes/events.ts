@@ -2,16 +2,14 @@ import { Hono } from 'hono';
 import { batchSchema, eventSchema, firstIssue, type FieldError } from '../../../shared/schema';
 import { EVENT, type WireEvent } from '../../../shared/wire';
 import { requireSecret } from '../config/secrets';
-import { getSite } from '../config/sites';
 import { permission } from '../consent/enforce';
 import { verifyToken } from '../consent/token';
 import { batchContext } from '../enrich/context';
 import { enrichEvent } from '../enrich/event';
 import { parseAgent } from '../enrich/user-agent';
 import type { AppEnv } from '../env';
-import { readJson } from '../http/body';
-import { checkOrigin } from '../http/cors';
 import { apiError } from '../http/errors';
+import { siteRequest } from '../http/site-request';
 import type { EnrichedEvent } from '../storage/messages';
 
 export interface IngestAnswer {
@@ -28,15 +26,7 @@ export interface IngestAnswer {
  */
 export const eventsRoute = new Hono<AppEnv>().post('/v1/e', async function ingestEvents(c) {
   const now = Date.now();
-  const parsed = batchSchema.safeParse(await readJson(c.req.raw));
-  if (!parsed.success) {
-    const e = firstIssue(parsed.error);
-    throw apiError(400, e.code, e.message, e.field);
-  }
-  const batch = parsed.data;
-  const site = getSite(batch.s);
-  if (!site) throw apiError(404, 'unknown_site', `no site "${batch.s}" is configured`, 's');
-  checkOrigin(c, site);
+  const { data: batch, site } = await siteRequest(c, batchSchema);
 
   const token = batch.t ? await verifyToken(requireSecret(c.env, 'TP_CONSENT_KEY'), batch.t, site.id, Math.floor(now / 1000)) : null;
   const perm = permission(site, token?.ok ? token.claims : null, c.req.header('sec-gpc') === '1');
