@@ -65,6 +65,15 @@ export function createTransport(api: string, token: () => Promise<string | undef
     void track((key ? set(key, b, db()).catch(() => {}) : Promise.resolve()).then(() => post(key, b)));
   }
 
+  /** Only opens IndexedDB if an earlier page created the outbox (no storage before consent). */
+  async function hasOutbox(): Promise<boolean> {
+    try {
+      return (await indexedDB.databases()).some((x) => x.name === 'touchpoint');
+    } catch {
+      return true;
+    }
+  }
+
   /** Sends every batch left in the outbox by an earlier page or a failed attempt. */
   async function resend(): Promise<void> {
     try {
@@ -96,19 +105,13 @@ export function createTransport(api: string, token: () => Promise<string | undef
     async purge(keep: (e: WireEvent) => boolean): Promise<void> {
       buf = buf.filter(keep);
       try {
-        if (store || indexedDB) await clear(db());
+        // Never create the outbox just to empty it: withdrawal must not write storage.
+        if (store || (await hasOutbox())) await clear(db());
       } catch {
         /* ignore */
       }
     },
-    /** Only opens IndexedDB if an earlier page created the outbox (no storage before consent). */
-    async hasOutbox(): Promise<boolean> {
-      try {
-        return (await indexedDB.databases()).some((x) => x.name === 'touchpoint');
-      } catch {
-        return true;
-      }
-    },
+    hasOutbox,
   };
 }
 

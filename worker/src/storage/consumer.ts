@@ -78,7 +78,11 @@ async function afterStore(messages: StoreMessage[], env: Env): Promise<void> {
   try {
     await archiveEvents(env.ARCHIVE, rows, events.map((m) => m.id));
     const fanOut = new Map<string, EventRow[]>();
-    for (const r of rows) fanOut.set(r.site_id, [...(fanOut.get(r.site_id) ?? []), r]);
+    for (const r of rows) {
+      const list = fanOut.get(r.site_id);
+      if (list) list.push(r);
+      else fanOut.set(r.site_id, [r]);
+    }
     const outgoing = [...fanOut].flatMap(([siteId, siteRows]) => {
       const site = getSite(siteId);
       return site ? deliveriesFor(site, siteRows) : [];
