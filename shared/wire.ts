@@ -96,20 +96,31 @@ export interface ConsentAnswer {
   granted: Category[];
 }
 
-/** Answer to GET /v1/config. */
+/**
+ * Answer to GET /v1/config?s=&l= — only what the first page view needs (the banner and the rules);
+ * the preferences dialog asks for its texts with `&p=1` when it is opened (`PanelConfigAnswer`).
+ */
 export interface SiteConfigAnswer {
   /** policy version */
   v: string;
-  /** cookieless mode: page views without identifiers before/without analytics consent */
-  cl: boolean;
-  /** Google Consent Mode bridge forced on */
-  gcm: boolean;
-  /** hash-based SPA page views */
-  hash: boolean;
+  /** cookieless mode: page views without identifiers before/without analytics consent (sent only when on) */
+  cl?: true;
+  /** Google Consent Mode bridge forced on (sent only when on) */
+  gcm?: true;
+  /** hash-based SPA page views (sent only when on) */
+  hash?: true;
+  /** the language the texts are in */
   lang: string;
-  /** banner texts */
+  /** the banner's texts */
+  tx: Pick<BannerTexts, 'title' | 'body' | 'accept' | 'reject' | 'prefs'>;
+  /** the optional categories (all but necessary), in display order */
+  cats: Category[];
+}
+
+/** Answer to GET /v1/config?s=&l=&p=1 — the preferences dialog's texts. */
+export interface PanelConfigAnswer {
   tx: BannerTexts;
-  /** categories in display order */
+  /** every category in display order, necessary first (req) */
   cats: { id: Category; name: string; desc: string; req?: boolean; svc?: string[] }[];
 }
 
@@ -125,13 +136,19 @@ export interface BannerTexts {
   yourData: string;
   download: string;
   erase: string;
+  /** "Your data" outcomes */
+  downloaded: string;
+  erased: string;
+  noData: string;
+  failed: string;
   close: string;
 }
 
-export const PATHS = {
-  events: '/v1/e',
-  consent: '/v1/consent',
-  config: '/v1/config',
-  identify: '/v1/identify',
-  me: '/v1/me',
-} as const;
+/** The collector's public paths (an enum: esbuild inlines the strings into the snippet). */
+export enum PATH {
+  events = '/v1/e',
+  consent = '/v1/consent',
+  config = '/v1/config',
+  identify = '/v1/identify',
+  me = '/v1/me',
+}

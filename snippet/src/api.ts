@@ -1,92 +1,46 @@
-import type { Props } from '../../shared/wire';
-import type { ConsentState } from './consent';
-import { load, W } from './util';
+import { state } from './consent';
+import { W } from './util';
 
-/** What the running snippet implements; before the site config arrives, calls are queued. */
-export interface Core {
-  track(name: string, props?: Props, opts?: { category?: string }): void;
-  page(props?: Props): void;
-  identify(userId: string, opts?: { traits?: Props; token?: string }): Promise<{ ok: boolean; reason?: string }>;
-  reset(): void;
-  get(): ConsentState | null;
-  set(choice: Record<string, boolean>): ConsentState | null;
-  all(v: boolean): ConsentState | null;
-  open(): void;
-  on(type: string, fn: (s: ConsentState | null) => void): void;
-  flush(): Promise<void>;
-}
+/** What the running snippet implements, by call name (`consent.set` for `tp.consent.set`). */
+export type Core = Record<string, (...args: any[]) => unknown>;
 
-type Call = [string, unknown[]];
+const NAMES = 'track page identify reset on flush consent.get consent.set consent.acceptAll consent.rejectAll consent.open'.split(' ');
 
 /**
- * Builds `window.tp` (CONTRACT §2) and replays calls the page made through the stub
- * `window.tp = window.tp || function(){(tp.q=tp.q||[]).push(arguments)}`.
- * `tp('track', …)` and `tp('consent.set', …)` are the same as the method calls.
+ * Builds `window.tp` (CONTRACT §2) and replays the calls the page made through the stub
+ * `window.tp = window.tp || function(){(tp.q=tp.q||[]).push(arguments)}`; until the site config
+ * arrives, calls are queued. `tp('track', …)` and `tp('consent.set', …)` equal the method calls.
+ * Every entry point is contained: a bad call returns undefined, never throws into the page.
+ * @returns `ready(core)`, which replays the queue.
  */
 export function installApi(): (core: Core) => void {
-  let core: Core | null = null;
-  const queue: Call[] = [];
-  let readyResolve: () => void = () => {};
-  const ready = new Promise<void>((r) => (readyResolve = r));
+  let core: Core | undefined;
+  let ready: () => void;
+  const whenReady = new Promise<void>((r) => (ready = r));
+  const queue: [string, unknown[]][] = Array.from((W.tp?.q ?? []) as ArrayLike<unknown>[], (a) => [String(a[0]), Array.from(a).slice(1)] as [string, unknown[]]);
 
   const call = (name: string, args: unknown[]): unknown => {
-    const c = core;
-    if (!c) {
-      queue.push([name, args]);
-      return name === 'flush' ? ready.then(() => core!.flush()) : name === 'consent.get' ? stored() : undefined;
-    }
-    const a = args as any[];
-    switch (name) {
-      case 'track':
-        return typeof a[0] == 'string' && c.track(a[0], a[1], a[2]);
-      case 'page':
-        return c.page(a[0]);
-      case 'identify':
-        return c.identify(String(a[0] ?? ''), a[1]);
-      case 'reset':
-        return c.reset();
-      case 'on':
-        return c.on(a[0], a[1]);
-      case 'flush':
-        return c.flush();
-      case 'consent.get':
-        return c.get();
-      case 'consent.set':
-        return c.set(a[0] ?? {});
-      case 'consent.acceptAll':
-        return c.all(true);
-      case 'consent.rejectAll':
-        return c.all(false);
-      case 'consent.open':
-        return c.open();
-    }
-  };
-  const stored = (): ConsentState | null => {
-    const d = load<{ g: Record<string, boolean> }>('tp_consent');
-    return d ? ({ ...d.g, necessary: true } as ConsentState) : null;
-  };
-  const m = (name: string) => (...args: unknown[]) => {
     try {
-      return call(name, args);
+      if (core) return core[name]?.(...args);
+      queue.push([name, args]);
+      // Before the config: the promise and the stored decision are still honest answers.
+      if (name == 'flush') return whenReady.then(() => core!.flush!());
+      if (name == 'consent.get') return state();
     } catch {
-      return undefined;
+      /* contained */
     }
   };
-
-  const prior = (W.tp?.q ?? []) as ArrayLike<unknown>[];
-  const tp: any = (name: string, ...args: unknown[]) => m(String(name))(...args);
-  for (const k of ['track', 'page', 'identify', 'reset', 'on', 'flush']) tp[k] = m(k);
+  const tp: any = (name: unknown, ...args: unknown[]) => call(String(name), args);
   tp.consent = {};
-  for (const k of ['get', 'set', 'acceptAll', 'rejectAll', 'open']) tp.consent[k] = m(`consent.${k}`);
-  for (const args of Array.from(prior)) {
-    const [name, ...rest] = Array.from(args);
-    queue.push([String(name), rest]);
+  for (const k of NAMES) {
+    const [a, b] = k.split('.');
+    (b ? tp.consent : tp)[b ?? a!] = (...args: unknown[]) => call(k, args);
   }
   W.tp = tp;
 
-  return (c: Core) => {
+  return (c) => {
     core = c;
-    for (const [name, args] of queue.splice(0)) m(name)(...args);
-    readyResolve();
+    for (const [name, args] of queue.splice(0)) call(name, args);
+    ready();
   };
 }

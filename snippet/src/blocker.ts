@@ -9,8 +9,9 @@ export function runBlocked(granted: (c: string) => boolean): void {
   D.querySelectorAll<HTMLScriptElement>('script[type="text/plain"][data-consent]').forEach((old) => {
     if (!granted(old.dataset.consent!)) return;
     const s = D.createElement('script');
-    for (const a of Array.from(old.attributes)) if (a.name !== 'type' && a.name !== 'data-consent') s.setAttribute(a.name, a.value);
-    if (old.dataset.type) s.type = old.dataset.type;
+    for (const a of Array.from(old.attributes)) s.setAttribute(a.name, a.value);
+    // data-type names the real type (e.g. module); without it, classic JavaScript.
+    s.type = old.dataset.type ?? '';
     if (old.nonce) s.nonce = old.nonce;
     if (!old.src) s.text = old.text;
     old.replaceWith(s);

@@ -1,4 +1,4 @@
-import { D } from './util';
+import { D, on } from './util';
 
 type Child = Node | string | null | undefined | false;
 
@@ -10,6 +10,20 @@ export function h(tag: string, attrs: Record<string, string | boolean> = {}, ...
   return el;
 }
 
-/** Focusable descendants, for the dialog's focus trap. */
-export const focusables = (root: ParentNode): HTMLElement[] =>
-  Array.from(root.querySelectorAll<HTMLElement>('button,input:not([disabled]),[href],[tabindex]:not([tabindex="-1"])'));
+/** A button that runs `fn` (contained) on click. */
+export function button(label: string, cls: string, fn: () => void): HTMLElement {
+  const b = h('button', { type: 'button', class: cls }, label);
+  on(b, 'click', fn);
+  return b;
+}
+
+/** Adds a constructed stylesheet (applies under a CSP without 'unsafe-inline'); a <style> where unsupported. */
+export function adopt(root: ShadowRoot, css: string): void {
+  try {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+  } catch {
+    root.append(h('style', {}, css));
+  }
+}

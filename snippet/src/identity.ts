@@ -1,59 +1,47 @@
 import { drop, load, now, save, secret, uuid } from './util';
 
-/**
+/*
  * The identity spectrum on this device. Unknown: nothing stored. Anonymous (analytics granted):
- * a random id plus the browser secret that authorizes self-service; a session id that ends after
- * 30 minutes without activity. Registered: the user id the site identified, until `reset()`.
+ * a random id plus the browser secret that authorizes self-service (/v1/me); a session id that
+ * ends after 30 minutes without activity. Registered: the user id the site identified, until reset.
  */
-interface Anon {
+export interface Anon {
+  /** anonymous id */
   a: string;
+  /** browser secret: sent only with consent receipts (hashed by the collector) and /v1/me */
   k: string;
-}
-interface Session {
-  id: string;
-  t: number;
 }
 
 const A = 'tp_anon';
 const S = 'tp_session';
 const U = 'tp_user';
-const SESSION_MS = 30 * 60e3;
 
-export function createIdentity() {
-  let anon = load<Anon>(A);
-  let user = load<string>(U);
-  let session = load<Session>(S);
+let anon = load<Anon>(A);
+let user = load<string>(U);
+let session = load<{ id: string; t: number }>(S);
 
-  return {
-    anon: (): Anon | null => anon,
-    user: (): string | null => user,
-    /** Creates the anonymous id (on analytics consent). Idempotent. */
-    ensure(): Anon {
-      if (!anon) save(A, (anon = { a: uuid(), k: secret() }));
-      return anon;
-    },
-    /** The current session id, renewed after 30 minutes without activity; touching extends it. */
-    session(): string {
-      const t = now();
-      if (!session || t - session.t > SESSION_MS) session = { id: uuid(), t };
-      session.t = t;
-      save(S, session);
-      return session.id;
-    },
-    setUser(id: string): void {
-      save(U, (user = id));
-    },
-    /** Forgets everything identifying this device (analytics withdrawn, or erase). */
-    forget(): void {
-      anon = user = session = null;
-      for (const k of [A, U, S]) drop(k);
-    },
-    /** Logout: user forgotten, fresh anonymous id and session. */
-    rotate(): Anon {
-      this.forget();
-      return this.ensure();
-    },
-  };
+export const getAnon = (): Anon | null => anon;
+export const getUser = (): string | null => user;
+
+/** Creates the anonymous id (on analytics consent). Idempotent. */
+export const ensureAnon = (): Anon => anon ?? (save(A, (anon = { a: uuid(), k: secret() })), anon);
+
+/** The current session id, renewed after 30 minutes without activity; every use extends it. */
+export function sessionId(): string {
+  const t = now();
+  if (!session || t - session.t > 18e5) session = { id: uuid(), t };
+  session.t = t;
+  save(S, session);
+  return session.id;
 }
 
-export type Identity = ReturnType<typeof createIdentity>;
+export const setUser = (id: string): void => save(U, (user = id));
+
+/** Forgets everything identifying this device (analytics withdrawn, erase). */
+export function forget(): void {
+  anon = user = session = null;
+  [A, U, S].forEach(drop);
+}
+
+/** Logout or another user: user forgotten, fresh anonymous id and session. */
+export const rotate = (): Anon => (forget(), ensureAnon());

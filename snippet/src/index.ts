@@ -1,146 +1,156 @@
-import { EVENT, PATHS, type Props, type WireEvent } from '../../shared/wire';
+import { EVENT, PATH, type Props } from '../../shared/wire';
 import { installApi } from './api';
-import { createBanner } from './banner';
+import { hideBanner, mountBanner, openPanel, showBanner } from './banner';
 import { runBlocked } from './blocker';
 import { captureClicks } from './capture/clicks';
-import { createEngagement, hidden } from './capture/engagement';
-import { createForms } from './capture/forms';
-import { createImpressions } from './capture/impressions';
-import { createPageviews } from './capture/pageviews';
-import { createScroll } from './capture/scroll';
+import { captureEngagement, sendEngagement, whenHidden } from './capture/engagement';
+import { abandonForms, captureForms } from './capture/forms';
+import { captureImpressions, resetImpressions } from './capture/impressions';
+import { capturePageviews, pageviewId, view } from './capture/pageviews';
+import { captureScroll, resetScroll } from './capture/scroll';
 import type { Emit } from './capture/types';
-import { createConsent, type ConsentState } from './consent';
-import { createConsentMode } from './consent-mode';
-import { createIdentity } from './identity';
+import { cats, consentToken, decide as record, decided, gpc, gpcOverrides, granted, initConsent, state, type ConsentState } from './consent';
+import { consentDefault, consentUpdate } from './consent-mode';
+import { ensureAnon, forget, getAnon, getUser, rotate, sessionId, setUser, type Anon } from './identity';
 import { fetchConfig, readSettings } from './settings';
-import { createTransport } from './transport';
-import { D, now, on, safe, uuid } from './util';
+import { flush, initTransport, purge, push, resend, settle } from './transport';
+import { D, now, on, post, safe, uuid } from './util';
 
 async function start(): Promise<void> {
   const s = readSettings();
   if (!s) return;
   const ready = installApi();
   const cfg = await fetchConfig(s);
-  const gcm = createConsentMode(cfg.gcm);
-  gcm.init();
-  const consent = createConsent(s, cfg, navigator.globalPrivacyControl === true);
-  const id = createIdentity();
-  const transport = createTransport(s.api, consent.token);
-  const analytics = () => consent.granted('analytics');
+  consentDefault(cfg.gcm);
+  initConsent(s, cfg, navigator.globalPrivacyControl === true);
+  const analytics = () => granted('analytics');
+  const listeners: ((st: ConsentState | null) => void)[] = [];
 
-  transport.setEnvelope(() => {
-    const anon = analytics() ? id.anon() : null;
+  initTransport(s.api, () => {
+    const anon = analytics() && getAnon();
     if (!anon) return { s: s.site };
-    const u = id.user();
-    return { s: s.site, a: anon.a, ss: id.session(), ...(u ? { u } : {}) };
-  });
+    return { s: s.site, a: anon.a, ss: sessionId(), u: getUser() ?? undefined };
+  }, consentToken);
 
-  let pageviews: ReturnType<typeof createPageviews>;
-  /** Nothing is sent for a category before consent; cookieless sites send bare page views. */
-  const emit: Emit = (n, p, c = 'analytics', r, x) => {
-    if (!consent.granted(c) && !(cfg.cl && c === 'analytics' && n === EVENT.pageview)) return;
-    const e: WireEvent = { i: uuid(), n, c, ts: now(), u: location.href, pv: pageviews.id() };
-    if (r !== undefined) e.r = r;
-    if (p) e.p = p;
-    if (x) e.x = 1;
-    transport.push(e);
+  /** A new anonymous id outside a consent decision (logout, another user, erase): its secret is registered for /v1/me. */
+  const fresh = (): Anon => {
+    const a = rotate();
+    post(s.api + PATH.me, { s: s.site, ...a }).catch(() => {});
+    return a;
   };
+  /** Logout or erase: a fresh anonymous id, or none at all without analytics consent. */
+  const renew = () => (analytics() ? fresh() : forget());
+
+  /** Nothing is sent for a category before consent; cookieless sites send bare page views. */
   let pageProps: Props | undefined;
-  pageviews = createPageviews((n, p, c, r) => emit(n, p ?? pageProps, c, r), cfg.hash);
-  const scroll = createScroll(emit);
-  const engagement = createEngagement(emit, scroll.depth);
-  const forms = createForms(emit, consent.granted);
-  const impressions = createImpressions(emit);
-  captureClicks(emit);
-  pageviews.beforeNext((prev) => {
-    if (!prev) return;
-    engagement.send();
-    forms.abandon();
-    scroll.reset();
-    impressions.reset();
+  const emit: Emit = (n, p, c = 'analytics', r, x) => {
+    if (!granted(c) && !(cfg.cl && c == 'analytics' && n == EVENT.pageview)) return;
+    // Unset keys are undefined, which JSON leaves out.
+    push({ i: uuid(), n, c, ts: now(), u: location.href, pv: pageviewId, r, p: p ?? (n == EVENT.pageview ? pageProps : undefined), x });
+  };
+  const endPage = () => {
+    sendEngagement();
+    abandonForms();
+  };
+  capturePageviews(emit, cfg.hash, () => {
+    endPage();
+    resetScroll();
+    resetImpressions();
   });
-  hidden(() => {
-    engagement.send();
-    forms.abandon();
-    transport.flush();
+  captureScroll(emit);
+  captureEngagement(emit);
+  captureForms(emit, granted);
+  captureImpressions(emit);
+  captureClicks(emit);
+  whenHidden(() => {
+    endPage();
+    flush();
   });
 
-  const effects = (st: ConsentState | null) => {
-    gcm.update(consent.granted);
-    runBlocked(consent.granted);
-    if (!st) return;
-    if (analytics()) id.ensure();
+  const effects = () => {
+    consentUpdate(granted);
+    runBlocked(granted);
+    if (analytics()) ensureAnon();
     else {
-      // Withdrawal: our identifiers and anything still queued under them go, now.
-      id.forget();
-      void transport.purge((e) => consent.granted(e.c));
+      // Withdrawal: our identifiers, and anything still queued under them, go now.
+      forget();
+      void purge((e) => granted(e.c));
     }
   };
 
-  const decide = (choice: Record<string, boolean>, m: 'banner' | 'preferences' | 'api'): ConsentState => {
+  const decide = (choice: Record<string, boolean>, m: 'banner' | 'preferences' | 'api' | 'gpc'): ConsentState => {
     const before = analytics();
-    transport.flush();
-    const grantsAnalytics = 'analytics' in choice ? !!choice.analytics : before;
-    const st = consent.decide(choice, m, grantsAnalytics ? id.ensure() : null);
-    banner.hide();
-    effects(st);
+    flush();
+    const st = record(choice, m, ('analytics' in choice ? choice.analytics : before) ? ensureAnon() : null);
+    hideBanner();
+    effects();
+    for (const fn of listeners) safe(fn)(st);
+    D.dispatchEvent(new CustomEvent('tp:consent', { detail: st }));
     // The page view the visitor was on when they agreed counts, once (cookieless sites already sent it).
-    if (!before && analytics() && !cfg.cl) pageviews.view(true);
+    if (!before && analytics() && !cfg.cl) view(true);
     return st;
   };
-  const banner = createBanner(cfg, consent, decide);
-  on(D, 'click', (e: Event) => (e.target as Element)?.closest?.('[data-tp-preferences]') && banner.open());
+  const all = (v: boolean, m: 'banner' | 'api' = 'api') => decide(Object.fromEntries(cats.map((c) => [c, v])), m);
 
-  const listeners: ((s: ConsentState | null) => void)[] = [];
-  consent.on((st) => listeners.forEach((fn) => safe(fn)(st)));
+  mountBanner(cfg, s.api, (v) => all(v, 'banner'), {
+    config: `${s.api}${PATH.config}${s.qs}&p=1`,
+    cats,
+    granted,
+    gpc,
+    save: (g) => decide(g, 'preferences'),
+    me: s.api + PATH.me + s.qs,
+    anon: getAnon,
+    settle,
+    async erased() {
+      await purge(() => false);
+      renew();
+    },
+  });
+  on(D, 'click', (e: Event) => (e.target as Element)?.closest?.('[data-tp-preferences]') && openPanel());
 
-  if (consent.decided()) {
-    consent.applyGpc();
-    effects(consent.get());
-    if (analytics() && (await transport.hasOutbox())) void transport.resend();
-  } else banner.show();
-  pageviews.view();
+  if (decided()) {
+    if (gpcOverrides()) decide({ marketing: false, personalization: false }, 'gpc');
+    else effects();
+    // Consent stands: batches an earlier page could not deliver go now.
+    if (analytics()) void resend();
+  } else showBanner();
+  view();
 
   ready({
-    track: (n, p, o) => emit(n, p, o?.category ?? 'analytics', undefined, 1),
-    page(p) {
+    track: (n, p, o) => typeof n == 'string' && emit(n, p, o?.category ?? 'analytics', undefined, 1),
+    page(p?: Props) {
       pageProps = p;
-      pageviews.view(true);
+      view(true);
       pageProps = undefined;
     },
-    async identify(userId, o = {}) {
-      if (!analytics()) return { ok: false, reason: 'no_consent' };
-      if (!userId) return { ok: false, reason: 'invalid_user_id' };
-      const current = id.user();
-      if (current === userId) return { ok: true };
-      transport.flush();
+    async identify(userId: unknown, o: { token?: string; traits?: Props } = {}) {
+      const result = (reason?: string) => ({ ok: !reason, reason });
+      if (!analytics()) return result('no_consent');
+      if (typeof userId != 'string' || !userId) return result('invalid_user_id');
+      const current = getUser();
+      if (current == userId) return result();
+      flush();
       // Another user on this device: never merge into their anonymous history.
-      const anon = current ? id.rotate() : id.ensure();
-      id.setUser(userId);
+      const anon = current ? fresh() : ensureAnon();
+      setUser(userId);
       try {
-        const r = await fetch(`${s.api}${PATHS.identify}`, {
-          method: 'POST',
-          credentials: 'omit',
-          keepalive: true,
-          body: JSON.stringify({ s: s.site, a: anon.a, u: userId, tk: o.token, tr: o.traits, t: await consent.token() }),
-        });
-        const body = (await r.json().catch(() => ({}))) as { error?: { code?: string } };
-        return r.ok ? { ok: true } : { ok: false, reason: body.error?.code ?? `http_${r.status}` };
+        const r = await post(`${s.api}${PATH.identify}`, { s: s.site, a: anon.a, u: userId, tk: o.token, tr: o.traits, t: await consentToken() });
+        return result(r.ok ? undefined : ((await r.json().catch(() => 0)) as any)?.error?.code ?? `http_${r.status}`);
       } catch {
-        return { ok: false, reason: 'network' };
+        return result('network');
       }
     },
     reset() {
-      transport.flush();
-      if (analytics()) id.rotate();
-      else id.forget();
+      flush();
+      renew();
     },
-    get: consent.get,
-    set: (c) => decide(c, 'api'),
-    all: (v) => decide(Object.fromEntries(consent.cats.map((c) => [c, v])), 'api'),
-    open: banner.open,
-    on: (type, fn) => type === 'consent' && typeof fn === 'function' && listeners.push(fn),
-    flush: () => transport.settle(),
+    on: (type, fn) => type == 'consent' && typeof fn == 'function' && listeners.push(fn as any),
+    flush: settle,
+    'consent.get': state,
+    'consent.set': (c) => decide(c ?? {}, 'api'),
+    'consent.acceptAll': () => all(true),
+    'consent.rejectAll': () => all(false),
+    'consent.open': openPanel,
   });
 }
 

@@ -1,118 +1,98 @@
-import { createStore, del, entries, set, clear, type UseStore } from 'idb-keyval';
+import { createStore, del, get, update, type UseStore } from 'idb-keyval';
 import { BODY_BYTES } from '../../shared/limits';
-import type { WireBatch, WireEvent } from '../../shared/wire';
-import { uuid } from './util';
+import { PATH, type WireBatch, type WireEvent } from '../../shared/wire';
+import { post, uuid } from './util';
 
 /** A frozen batch: identifiers as they were when its events were captured. The token is added at send time. */
-type Batch = Omit<WireBatch, 't'>;
+export type Batch = Omit<WireBatch, 't'>;
+export type Envelope = Omit<Batch, 'e'>;
 
-const MAX_BATCH = 20;
-const FLUSH_MS = 2000;
-
-/**
+/*
  * Batching and delivery: nothing lost, nothing twice. Events carry client ids; the collector
  * ignores an id it has. Batches with identifiers are written to IndexedDB before they are sent
  * and removed once the collector has answered, so a batch still in flight at `pagehide`, or one
  * that failed (offline, 5xx, 429), is sent again on the next page load. Cookieless batches are
- * never persisted: without consent nothing is stored on the device.
+ * never persisted: without consent nothing is stored on the device. The outbox is one IndexedDB
+ * record (batch key → batch), changed with read-modify-write transactions, so two tabs never lose
+ * each other's batches.
  */
-export function createTransport(api: string, token: () => Promise<string | undefined>) {
-  let store: UseStore | null = null;
-  const db = () => (store ??= createStore('touchpoint', 'outbox'));
-  let buf: WireEvent[] = [];
-  let envelope: () => Omit<Batch, 'e'> = () => ({ s: '' });
-  let timer = 0;
-  let retryTimer = 0;
-  let backoff = 1000;
-  const inflight = new Set<Promise<unknown>>();
+type Outbox = Record<string, Batch>;
+const OUTBOX = 'o';
+let url = '';
+let envelope: () => Envelope;
+let token: () => Promise<string | undefined>;
+let store: UseStore | null = null;
+let buf: WireEvent[] = [];
+let timer = 0;
+let retryTimer = 0;
+let backoff = 1e3;
+const inflight = new Set<Promise<unknown>>();
+const db = () => (store ??= createStore('touchpoint', 'outbox'));
 
-  async function post(key: string | null, b: Batch): Promise<void> {
-    const t = await token();
-    const body = JSON.stringify(t ? { ...b, t } : b);
-    try {
-      const r = await fetch(`${api}/v1/e`, { method: 'POST', body, keepalive: body.length < BODY_BYTES, credentials: 'omit' });
-      if (r.status >= 500 || r.status === 429 || r.status === 408) throw 0;
-      // 2xx done; other 4xx would fail forever: drop.
-      if (key) await del(key, db());
-      backoff = 1000;
-    } catch {
-      if (key) retryLater();
-    }
-  }
-
-  function retryLater(): void {
-    if (retryTimer) return;
-    retryTimer = setTimeout(() => {
-      retryTimer = 0;
-      void resend();
-    }, backoff) as unknown as number;
-    backoff = Math.min(backoff * 2, 60e3);
-  }
-
-  function track(p: Promise<unknown>): Promise<unknown> {
-    inflight.add(p);
-    return p.finally(() => inflight.delete(p));
-  }
-
-  /** Sends what is buffered now. Identified batches are persisted first. */
-  function flush(): void {
-    clearTimeout(timer);
-    timer = 0;
-    if (!buf.length) return;
-    const b: Batch = { ...envelope(), e: buf };
-    buf = [];
-    const key = b.a ? uuid() : null;
-    void track((key ? set(key, b, db()).catch(() => {}) : Promise.resolve()).then(() => post(key, b)));
-  }
-
-  /** Only opens IndexedDB if an earlier page created the outbox (no storage before consent). */
-  async function hasOutbox(): Promise<boolean> {
-    try {
-      return (await indexedDB.databases()).some((x) => x.name === 'touchpoint');
-    } catch {
-      return true;
-    }
-  }
-
-  /** Sends every batch left in the outbox by an earlier page or a failed attempt. */
-  async function resend(): Promise<void> {
-    try {
-      const list = await entries<string, Batch>(db());
-      await Promise.all(list.map(([k, b]) => track(post(k, b))));
-    } catch {
-      /* IndexedDB unavailable */
-    }
-  }
-
-  return {
-    /** `env` gives the identifiers for the batch being frozen. */
-    setEnvelope(env: () => Omit<Batch, 'e'>): void {
-      envelope = env;
-    },
-    push(e: WireEvent): void {
-      buf.push(e);
-      if (buf.length >= MAX_BATCH) flush();
-      else timer ||= setTimeout(flush, FLUSH_MS) as unknown as number;
-    },
-    flush,
-    resend,
-    /** Resolves when everything queued so far was delivered or persisted for retry. */
-    async settle(): Promise<void> {
-      flush();
-      while (inflight.size) await Promise.allSettled([...inflight]);
-    },
-    /** Withdrawal: forget buffered and persisted events. */
-    async purge(keep: (e: WireEvent) => boolean): Promise<void> {
-      buf = buf.filter(keep);
-      try {
-        // Never create the outbox just to empty it: withdrawal must not write storage.
-        if (store || (await hasOutbox())) await clear(db());
-      } catch {
-        /* ignore */
-      }
-    },
-    hasOutbox,
-  };
+export function initTransport(api: string, env: () => Envelope, tok: () => Promise<string | undefined>): void {
+  url = api + PATH.events;
+  envelope = env;
+  token = tok;
 }
 
-export type Transport = ReturnType<typeof createTransport>;
+async function send(key: string | null, b: Batch): Promise<void> {
+  const t = await token();
+  const body = JSON.stringify(t ? { ...b, t } : b);
+  try {
+    const r = await post(url, body, body.length < BODY_BYTES);
+    if (r.status >= 500 || r.status == 429 || r.status == 408) throw 0;
+    // 2xx done; any other 4xx would fail forever: drop.
+    if (key) await update<Outbox>(OUTBOX, (o = {}) => (delete o[key], o), db());
+    backoff = 1e3;
+  } catch {
+    if (key && !retryTimer) {
+      retryTimer = setTimeout(() => ((retryTimer = 0), resend()), backoff) as unknown as number;
+      backoff = Math.min(backoff * 2, 6e4);
+    }
+  }
+}
+
+const track = (p: Promise<unknown>): void => {
+  inflight.add(p);
+  void p.finally(() => inflight.delete(p));
+};
+
+export function push(e: WireEvent): void {
+  buf.push(e);
+  if (buf.length >= 20) flush();
+  else timer ||= setTimeout(flush, 2e3) as unknown as number;
+}
+
+/** Sends what is buffered now. Identified batches are persisted first. */
+export function flush(): void {
+  clearTimeout(timer);
+  timer = 0;
+  if (!buf.length) return;
+  const b: Batch = { ...envelope(), e: buf };
+  buf = [];
+  const key = b.a ? uuid() : null;
+  track((key ? update<Outbox>(OUTBOX, (o = {}) => ((o[key] = b), o), db()).catch(() => {}) : Promise.resolve()).then(() => send(key, b)));
+}
+
+/** Sends every batch left in the outbox by an earlier page or a failed attempt. */
+export async function resend(): Promise<void> {
+  try {
+    for (const [k, b] of Object.entries((await get<Outbox>(OUTBOX, db())) ?? {})) track(send(k, b));
+  } catch {
+    /* IndexedDB unavailable */
+  }
+}
+
+/** Resolves when everything queued so far was delivered or persisted for retry. */
+export async function settle(): Promise<void> {
+  flush();
+  while (inflight.size) await Promise.allSettled([...inflight]);
+}
+
+/** Withdrawal: forget buffered events it no longer allows, and every persisted batch. */
+export async function purge(keep: (e: WireEvent) => boolean): Promise<void> {
+  buf = buf.filter(keep);
+  // Only an outbox this page opened can hold anything: any batch an earlier page left was
+  // re-sent and opened it at start. Never create the outbox just to empty it.
+  if (store) await del(OUTBOX, store).catch(() => {});
+}

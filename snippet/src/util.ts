@@ -22,8 +22,7 @@ export function uuid(): string {
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6]! & 15) | 64;
   b[8] = (b[8]! & 63) | 128;
-  const h = hex(b);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  return hex(b).replace(/(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
 }
 
 /** 256 random bits, hex: the browser secret for self-service. */
@@ -51,6 +50,10 @@ export function drop(key: string): void {
     /* ignore */
   }
 }
+
+/** A CORS-simple POST (text/plain, no credentials) that survives the page going away. */
+export const post = (url: string, body: unknown, keepalive = true): Promise<Response> =>
+  fetch(url, { method: 'POST', body: typeof body == 'string' ? body : JSON.stringify(body), keepalive, credentials: 'omit' });
 
 export const on = (t: EventTarget, type: string, fn: (e: any) => void, opts: AddEventListenerOptions | boolean = true): void =>
   t.addEventListener(type, safe(fn), opts);

@@ -5,21 +5,22 @@ import type { Emit } from './types';
 type Field = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
 
 /** Never captured, marked or not: secrets, hidden fields and payment card data. */
-export const neverCapture = (f: Field): boolean =>
-  f.type === 'password' || f.type === 'hidden' || /^cc-/.test((f.getAttribute('autocomplete') ?? '').trim().split(/\s+/).pop() ?? '');
+export const neverCapture = (f: Field): boolean => /^(password|hidden)$/.test(f.type) || /(^|\s)cc-/.test(f.getAttribute('autocomplete')!);
 
 const formName = (f: HTMLFormElement | null): string => clip(f?.getAttribute('name') || f?.id || f?.getAttribute('action') || 'form', 64);
 const fieldName = (f: Field): string => clip(f.name || f.id || f.type, 64);
-const isField = (t: EventTarget | null): t is Field =>
-  t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement;
+const isField = (t: any): t is Field => !!t?.matches?.('input,select,textarea');
 
 /**
  * Form micro-actions: start, per-field focus time, validation errors, submit, abandon.
  * Field values are never read — except on submit, for fields the site marks `data-tp-capture`
  * (value: the consent category required, default analytics) and only if that category is granted.
  */
-export function createForms(emit: Emit, granted: (c: string) => boolean) {
-  const started = new Map<HTMLFormElement, string>();
+const started = new Map<HTMLFormElement, string>();
+let emit: Emit;
+
+export function captureForms(e: Emit, granted: (c: string) => boolean): void {
+  emit = e;
   let focusAt = 0;
 
   on(D, 'focusin', (e: FocusEvent) => {
@@ -32,7 +33,7 @@ export function createForms(emit: Emit, granted: (c: string) => boolean) {
   on(D, 'focusout', (e: FocusEvent) => {
     const f = e.target;
     if (!isField(f) || !f.form || !focusAt) return;
-    emit(EVENT.formField, { form: formName(f.form), field: fieldName(f), type: f.type, ms: now() - focusAt, filled: f.value !== '' });
+    emit(EVENT.formField, { form: formName(f.form), field: fieldName(f), type: f.type, ms: now() - focusAt, filled: !!f.value });
     focusAt = 0;
   });
   on(D, 'invalid', (e: Event) => {
@@ -53,12 +54,10 @@ export function createForms(emit: Emit, granted: (c: string) => boolean) {
     started.delete(form);
     emit(EVENT.formSubmit, p);
   });
+}
 
-  return {
-    /** Forms started and not submitted when the page view ends. */
-    abandon(): void {
-      for (const [form, last] of started) emit(EVENT.formAbandon, { form: formName(form), last });
-      started.clear();
-    },
-  };
+/** Forms started and not submitted when the page view ends. */
+export function abandonForms(): void {
+  for (const [form, last] of started) emit(EVENT.formAbandon, { form: formName(form), last });
+  started.clear();
 }

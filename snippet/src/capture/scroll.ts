@@ -2,27 +2,21 @@ import { EVENT } from '../../../shared/wire';
 import { D, on, W } from '../util';
 import type { Emit } from './types';
 
-const MILESTONES = [25, 50, 75, 100];
+/** Deepest scroll of the current page view, in percent (for engagement). */
+export let scrollDepth = 0;
+let sent = 0;
+let raf = 0;
 
-/** Scroll depth milestones (25/50/75/100 %) once each per page view; the max depth for engagement. */
-export function createScroll(emit: Emit) {
-  let max = 0;
-  let sent = 0;
-  let raf = 0;
+/** Scroll depth milestones (25/50/75/100 %), each once per page view. */
+export function captureScroll(emit: Emit): void {
   const measure = () => {
     raf = 0;
-    const el = D.documentElement;
-    const height = Math.max(el.scrollHeight, D.body?.scrollHeight ?? 0);
-    if (height <= W.innerHeight) return;
-    const pct = Math.min(100, Math.round(((W.scrollY + W.innerHeight) / height) * 100));
-    max = Math.max(max, pct);
-    while (sent < MILESTONES.length && max >= MILESTONES[sent]!) emit(EVENT.scroll, { depth: MILESTONES[sent++]! });
+    // A page that does not scroll has no depth to report.
+    const height = D.documentElement.scrollHeight;
+    if (height > innerHeight) scrollDepth = Math.max(scrollDepth, Math.min(100, Math.round(((scrollY + innerHeight) / height) * 100)));
+    while (sent < 100 && scrollDepth >= sent + 25) emit(EVENT.scroll, { depth: (sent += 25) });
   };
   on(W, 'scroll', () => (raf ||= requestAnimationFrame(measure)), { passive: true });
-  return {
-    depth: () => max,
-    reset(): void {
-      max = sent = 0;
-    },
-  };
 }
+
+export const resetScroll = (): void => void (scrollDepth = sent = 0);

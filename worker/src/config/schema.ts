@@ -15,7 +15,8 @@ const envName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must name an environment 
 const bannerTexts = z
   .object({
     title: z.string(), body: z.string(), accept: z.string(), reject: z.string(), prefs: z.string(), save: z.string(),
-    prefsTitle: z.string(), gpc: z.string(), yourData: z.string(), download: z.string(), erase: z.string(), close: z.string(),
+    prefsTitle: z.string(), gpc: z.string(), yourData: z.string(), download: z.string(), erase: z.string(),
+    downloaded: z.string(), erased: z.string(), noData: z.string(), failed: z.string(), close: z.string(),
   })
   .partial()
   .strict();

@@ -25,6 +25,10 @@ export const DEFAULT_TEXTS: Record<'en' | 'de', LanguagePack> = {
       yourData: 'Your data',
       download: 'Download my data',
       erase: 'Erase my data',
+      downloaded: 'Your data was downloaded.',
+      erased: 'Your data was erased, and this browser has a new random id.',
+      noData: 'Nothing is stored about this browser.',
+      failed: 'That did not work. Please try again later.',
       close: 'Close',
     },
     categories: {
@@ -47,6 +51,10 @@ export const DEFAULT_TEXTS: Record<'en' | 'de', LanguagePack> = {
       yourData: 'Ihre Daten',
       download: 'Meine Daten herunterladen',
       erase: 'Meine Daten löschen',
+      downloaded: 'Ihre Daten wurden heruntergeladen.',
+      erased: 'Ihre Daten wurden gelöscht; dieser Browser hat eine neue zufällige Kennung.',
+      noData: 'Über diesen Browser ist nichts gespeichert.',
+      failed: 'Das hat nicht geklappt. Bitte versuchen Sie es später erneut.',
       close: 'Schließen',
     },
     categories: {

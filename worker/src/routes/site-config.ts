@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { SiteConfigAnswer } from '../../../shared/wire';
+import type { PanelConfigAnswer, SiteConfigAnswer } from '../../../shared/wire';
 import type { SiteConfig } from '../config/schema';
 import { getSite } from '../config/sites';
 import { DEFAULT_TEXTS } from '../config/texts';
@@ -18,18 +18,28 @@ export function pickLanguage(site: SiteConfig, wanted: string): string {
   return 'en';
 }
 
-/** The banner's texts and categories for one language: site overrides on top of the shipped defaults. */
+/** What the first page view needs: the rules and the banner's texts, site overrides on top of the shipped defaults. */
 export function siteConfigAnswer(site: SiteConfig, lang: string): SiteConfigAnswer {
-  const base = DEFAULT_TEXTS[(lang.split('-')[0] as 'en' | 'de')] ?? DEFAULT_TEXTS.en;
+  const { title, body, accept, reject, prefs } = texts(site, lang);
+  // Flags only when on: every byte of this answer is part of the first page view.
+  return {
+    v: site.policy_version,
+    ...(site.cookieless && { cl: true }),
+    ...(site.consent_mode && { gcm: true }),
+    ...(site.hash_routing && { hash: true }),
+    lang,
+    tx: { title, body, accept, reject, prefs },
+    cats: site.categories.map((c) => c.id),
+  };
+}
+
+/** The preferences dialog's texts: every category with its description and services. */
+export function panelConfigAnswer(site: SiteConfig, lang: string): PanelConfigAnswer {
+  const base = DEFAULT_TEXTS[lang.split('-')[0] as 'en' | 'de'] ?? DEFAULT_TEXTS.en;
   const own = site.texts[lang] ?? {};
   const catText = (id: string) => ({ name: id, desc: '', ...base.categories[id], ...own.categories?.[id] });
   return {
-    v: site.policy_version,
-    cl: site.cookieless,
-    gcm: site.consent_mode,
-    hash: site.hash_routing,
-    lang,
-    tx: { ...base.banner, ...own.banner },
+    tx: texts(site, lang),
     cats: [
       { id: 'necessary', ...catText('necessary'), req: true },
       ...site.categories.map((c) => ({ id: c.id, ...catText(c.id), ...(c.services.length ? { svc: c.services } : {}) })),
@@ -37,7 +47,12 @@ export function siteConfigAnswer(site: SiteConfig, lang: string): SiteConfigAnsw
   };
 }
 
-/** GET /v1/config?s=<site>&l=<languages> — what the banner needs; cacheable for 5 minutes. */
+function texts(site: SiteConfig, lang: string) {
+  const base = DEFAULT_TEXTS[lang.split('-')[0] as 'en' | 'de'] ?? DEFAULT_TEXTS.en;
+  return { ...base.banner, ...site.texts[lang]?.banner };
+}
+
+/** GET /v1/config?s=<site>&l=<languages>[&p=1] — what the banner (or, with p=1, the dialog) needs; cacheable for 5 minutes. */
 export const siteConfigRoute = new Hono<AppEnv>().get('/v1/config', function getSiteConfig(c) {
   const id = c.req.query('s') ?? '';
   const site = getSite(id);
@@ -45,5 +60,5 @@ export const siteConfigRoute = new Hono<AppEnv>().get('/v1/config', function get
   checkOrigin(c, site);
   const lang = pickLanguage(site, (c.req.query('l') ?? '').slice(0, 200));
   c.header('Cache-Control', 'public, max-age=300');
-  return c.json(siteConfigAnswer(site, lang));
+  return c.json(c.req.query('p') ? panelConfigAnswer(site, lang) : siteConfigAnswer(site, lang));
 });
