@@ -14,7 +14,7 @@ import { consentDefault, consentUpdate } from './consent-mode';
 import { ensureAnon, forget, getAnon, getUser, rotate, sessionId, setUser, type Anon } from './identity';
 import { fetchConfig, readSettings } from './settings';
 import { flush, initTransport, purge, push, resend, settle } from './transport';
-import { D, now, on, post, safe, uuid } from './util';
+import { cleanUrl, D, now, on, post, safe, uuid } from './util';
 
 async function start(): Promise<void> {
   const s = readSettings();
@@ -46,7 +46,7 @@ async function start(): Promise<void> {
   const emit: Emit = (n, p, c = 'analytics', r, x) => {
     if (!granted(c) && !(cfg.cl && c == 'analytics' && n == EVENT.pageview)) return;
     // Unset keys are undefined, which JSON leaves out.
-    push({ i: uuid(), n, c, ts: now(), u: location.href, pv: pageviewId, r, p: p ?? (n == EVENT.pageview ? pageProps : undefined), x });
+    push({ i: uuid(), n, c, ts: now(), u: cleanUrl(location.href), pv: pageviewId, r, p: p ?? (n == EVENT.pageview ? pageProps : undefined), x });
   };
   const endPage = () => {
     sendEngagement();
@@ -134,7 +134,7 @@ async function start(): Promise<void> {
       const anon = current ? fresh() : ensureAnon();
       setUser(userId);
       try {
-        const r = await post(`${s.api}${PATH.identify}`, { s: s.site, a: anon.a, u: userId, tk: o.token, tr: o.traits, t: await consentToken() });
+        const r = await post(`${s.api}${PATH.identify}`, { s: s.site, a: anon.a, u: userId, ...o, t: await consentToken() });
         return result(r.ok ? undefined : ((await r.json().catch(() => 0)) as any)?.error?.code ?? `http_${r.status}`);
       } catch {
         return result('network');

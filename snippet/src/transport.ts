@@ -1,4 +1,4 @@
-import { createStore, del, get, update, type UseStore } from 'idb-keyval';
+import { createStore, update, type UseStore } from 'idb-keyval';
 import { BODY_BYTES } from '../../shared/limits';
 import { PATH, type WireBatch, type WireEvent } from '../../shared/wire';
 import { post, uuid } from './util';
@@ -27,7 +27,8 @@ let timer = 0;
 let retryTimer = 0;
 let backoff = 1e3;
 const inflight = new Set<Promise<unknown>>();
-const db = () => (store ??= createStore('touchpoint', 'outbox'));
+/** Read-modify-write of the outbox record in one transaction (two tabs never lose each other's batches). */
+const change = (fn: (o: Outbox) => Outbox) => update<Outbox>(OUTBOX, (o) => fn(o ?? {}), (store ??= createStore('touchpoint', 'outbox')));
 
 export function initTransport(api: string, env: () => Envelope, tok: () => Promise<string | undefined>): void {
   url = api + PATH.events;
@@ -35,14 +36,18 @@ export function initTransport(api: string, env: () => Envelope, tok: () => Promi
   token = tok;
 }
 
-async function send(key: string | null, b: Batch): Promise<void> {
+/** Posts a batch; once the collector has it, removes it from the outbox (after `saved`, its write). */
+async function send(key: string | null, b: Batch, saved?: Promise<unknown>): Promise<void> {
   const t = await token();
   const body = JSON.stringify(t ? { ...b, t } : b);
   try {
     const r = await post(url, body, body.length < BODY_BYTES);
     if (r.status >= 500 || r.status == 429 || r.status == 408) throw 0;
     // 2xx done; any other 4xx would fail forever: drop.
-    if (key) await update<Outbox>(OUTBOX, (o = {}) => (delete o[key], o), db());
+    if (key) {
+      await saved;
+      await change((o) => (delete o[key], o));
+    }
     backoff = 1e3;
   } catch {
     if (key && !retryTimer) {
@@ -63,7 +68,10 @@ export function push(e: WireEvent): void {
   else timer ||= setTimeout(flush, 2e3) as unknown as number;
 }
 
-/** Sends what is buffered now. Identified batches are persisted first. */
+/**
+ * Sends what is buffered now. Identified batches are also written to the outbox — in parallel, not
+ * first: at `pagehide` the keepalive request must start before the page is gone.
+ */
 export function flush(): void {
   clearTimeout(timer);
   timer = 0;
@@ -71,13 +79,16 @@ export function flush(): void {
   const b: Batch = { ...envelope(), e: buf };
   buf = [];
   const key = b.a ? uuid() : null;
-  track((key ? update<Outbox>(OUTBOX, (o = {}) => ((o[key] = b), o), db()).catch(() => {}) : Promise.resolve()).then(() => send(key, b)));
+  track(send(key, b, key ? change((o) => ((o[key] = b), o)).catch(() => {}) : undefined));
 }
 
 /** Sends every batch left in the outbox by an earlier page or a failed attempt. */
 export async function resend(): Promise<void> {
   try {
-    for (const [k, b] of Object.entries((await get<Outbox>(OUTBOX, db())) ?? {})) track(send(k, b));
+    // Read through update (one read-write transaction): the only idb-keyval call the bundle needs.
+    let o: Outbox = {};
+    await change((x) => (o = x));
+    for (const [k, b] of Object.entries(o)) track(send(k, b));
   } catch {
     /* IndexedDB unavailable */
   }
@@ -94,5 +105,5 @@ export async function purge(keep: (e: WireEvent) => boolean): Promise<void> {
   buf = buf.filter(keep);
   // Only an outbox this page opened can hold anything: any batch an earlier page left was
   // re-sent and opened it at start. Never create the outbox just to empty it.
-  if (store) await del(OUTBOX, store).catch(() => {});
+  if (store) await change(() => ({})).catch(() => {});
 }

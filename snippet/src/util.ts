@@ -58,5 +58,15 @@ export const post = (url: string, body: unknown, keepalive = true): Promise<Resp
 export const on = (t: EventTarget, type: string, fn: (e: any) => void, opts: AddEventListenerOptions | boolean = true): void =>
   t.addEventListener(type, safe(fn), opts);
 
+/**
+ * A URL as it may leave the browser: query parameters are dropped (a GET form or a reset link puts
+ * what visitors typed there) except campaign ones — utm_* and click ids (gclid, fbclid, msclkid, …).
+ */
+export function cleanUrl(href: string): string {
+  const u = new URL(href);
+  for (const k of [...u.searchParams.keys()]) if (!/^utm_|clid$|braid$/.test(k)) u.searchParams.delete(k);
+  return u.href;
+}
+
 /** Clips text to n characters, collapsing white space. */
 export const clip = (s: string | null | undefined, n = 80): string => (s ?? '').replace(/\s+/g, ' ').trim().slice(0, n);

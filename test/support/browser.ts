@@ -21,7 +21,9 @@ export async function startHarness(port: number): Promise<Harness> {
   const collector: { url: string; stop(): Promise<void> } = await startCollector({ port, persistTo: path.join(dir, 'state') });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    // The UA flag as well as the context option: keepalive requests that outlive a page (pagehide)
+    // are sent by the browser process, which does not see the per-page override.
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', `--user-agent=${DESKTOP_UA}`],
   });
   return {
     url: collector.url,
@@ -89,3 +91,29 @@ export async function waitStored(h: Harness, predicate: (rows: any[]) => boolean
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The preferences dialog (loaded on first open, inside the banner's shadow root). */
+export const dialog = (page: Page) => page.getByRole('dialog', { name: 'Privacy preferences' });
+
+/** Clicks the banner's "Accept all" and waits until the decision's receipt was answered. */
+export async function acceptAll(page: Page): Promise<void> {
+  const answered = page.waitForResponse((r) => r.url().endsWith('/v1/consent'));
+  await page.getByRole('button', { name: 'Accept all' }).click();
+  await answered;
+}
+
+/** Everything the page has stored on the device: localStorage keys and IndexedDB databases. */
+export async function deviceStorage(page: Page): Promise<{ local: string[]; idb: string[] }> {
+  return page.evaluate(async () => ({
+    local: Object.keys(localStorage).sort(),
+    idb: (await indexedDB.databases()).map((d) => d.name ?? ''),
+  }));
+}
+
+/**
+ * Serves `html` at `url` from inside the browser (a fixture page). Use a URL on the collector's
+ * origin: Chromium's local-network checks refuse a fulfilled page on another origin loading from 127.0.0.1.
+ */
+export async function servePage(context: BrowserContext, url: string, html: string): Promise<void> {
+  await context.route(url, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: html }));
+}

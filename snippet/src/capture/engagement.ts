@@ -22,7 +22,7 @@ const tick = () => {
 export function captureEngagement(e: Emit): void {
   emit = e;
   since = visibleNow();
-  for (const t of ['pointerdown', 'pointermove', 'keydown', 'scroll'])
+  for (const t of ['pointerdown', 'keydown', 'scroll'])
     on(D, t, () => (tick(), (lastInput = now())), { capture: true, passive: true });
   on(D, 'visibilitychange', tick);
 }

@@ -1,5 +1,5 @@
 import { EVENT } from '../../../shared/wire';
-import { D, on, safe, uuid, W } from '../util';
+import { cleanUrl, D, on, safe, uuid, W } from '../util';
 import type { Emit } from './types';
 
 /*
@@ -10,6 +10,7 @@ import type { Emit } from './types';
 let emit: Emit;
 let hash = false;
 let last = '';
+let ref = '';
 let ended: () => void;
 /** the current page-view id: every event names the page view it happened in */
 export let pageviewId = uuid();
@@ -31,17 +32,22 @@ export function capturePageviews(e: Emit, hashRouting: boolean | undefined, onEn
   if (hash) on(W, 'hashchange', () => view());
 }
 
-/** Records a page view of the current URL; `force` counts it even when the URL did not change. */
+/**
+ * Records a page view of the current URL; `force` counts it again even when the URL did not
+ * change (consent given on this page, `tp.page()`), with the same referrer as the first time.
+ */
 export function view(force?: boolean): void {
   const u = new URL(location.href);
   const k = u.origin + u.pathname + u.search + (hash ? u.hash : '');
   if (k == last && !force) return;
-  const prev = last;
-  if (k != prev && prev) {
-    // A real navigation: the outgoing page view ends and a new one starts.
-    safe(ended)();
-    pageviewId = uuid();
+  if (k != last) {
+    if (last) {
+      // A real navigation: the outgoing page view ends and a new one starts.
+      safe(ended)();
+      pageviewId = uuid();
+    }
+    ref = last || D.referrer;
+    last = k;
   }
-  last = k;
-  emit(EVENT.pageview, undefined, 'analytics', prev || D.referrer || undefined);
+  emit(EVENT.pageview, undefined, 'analytics', ref ? cleanUrl(ref) : undefined);
 }

@@ -61,7 +61,8 @@ const mount: MountPanel = async (host): Promise<Panel> => {
   return {
     open(o) {
       for (const c of host.cats) switches[c]!.checked = host.granted(c);
-      opener = o;
+      // Opened from the banner: the button inside our shadow root, not its host.
+      opener = o == root.host ? root.activeElement : o;
       overlay.hidden = false;
       (switches[host.cats[0]!] ?? focusables()[0])?.focus();
     },
