@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { LIMITS } from './limits';
-import { CONSENT_METHODS, EVENT, type Props, type WireBatch, type WireConsent, type WireEvent } from './wire';
+import { CONSENT_METHODS, EVENT, type Props, type WireBatch, type WireConsent, type WireEvent, type WireIdentify } from './wire';
 
 /** Lone UTF-16 surrogates can't be stored as UTF-8 text without silent replacement. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -126,6 +126,16 @@ export const consentSchema = z.object({
   a: idSchema.optional(),
   k: z.string().regex(/^[A-Za-z0-9_-]{32,128}$/, '32–128 characters of [A-Za-z0-9_-]').optional(),
 }) satisfies z.ZodType<WireConsent, unknown>;
+
+/** POST /v1/identify: link this browser's anonymous id to the site's user id (see WireIdentify). */
+export const identifySchema = z.object({
+  s: siteIdSchema,
+  a: idSchema,
+  u: userIdSchema,
+  t: z.string().max(1024).optional(),
+  token: z.string().max(256).optional(),
+  traits: propsSchema.optional(),
+}) satisfies z.ZodType<WireIdentify, unknown>;
 
 export interface FieldError {
   code: string;

@@ -90,6 +90,20 @@ export interface WireConsent {
   k?: string;
 }
 
+/**
+ * POST /v1/identify — `tp.identify(userId, {token, traits})`: links the anonymous id `a` to the
+ * user `u`. `t` is the consent token (analytics must be granted); `token` the site back end's
+ * hex(HMAC-SHA256(userId, identity secret)).
+ */
+export interface WireIdentify {
+  s: string;
+  a: string;
+  u: string;
+  t?: string;
+  token?: string;
+  traits?: Props;
+}
+
 /** Answer to POST /v1/consent. */
 export interface ConsentAnswer {
   token: string;

@@ -50,6 +50,8 @@ async function send(key: string | null, b: Batch, saved?: Promise<unknown>): Pro
     }
     backoff = 1e3;
   } catch {
+    // Settled only once the batch is safe in the outbox (tp.flush() promises "delivered or persisted").
+    await saved;
     if (key && !retryTimer) {
       retryTimer = setTimeout(() => ((retryTimer = 0), resend()), backoff) as unknown as number;
       backoff = Math.min(backoff * 2, 6e4);

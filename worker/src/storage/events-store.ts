@@ -20,8 +20,15 @@ export interface CountRow {
   n: number;
 }
 
-/** Idempotent: a row whose (site_id, id) exists is skipped, so a redelivered batch never duplicates. */
-export const insertEvents = (db: D1Database, rows: EventRow[]) => jsonInsert(db, 'events', EVENT_COLUMNS, rows);
+/**
+ * Idempotent: a row whose (site_id, id) exists is skipped, so a redelivered batch never duplicates.
+ * `user_id` comes from the identity graph, never from the client's claim: a batch saying "I am
+ * user X" is attributed to X only if its anonymous id was linked to X by a verified identify.
+ */
+export const insertEvents = (db: D1Database, rows: EventRow[]) =>
+  jsonInsert(db, 'events', EVENT_COLUMNS, rows, {
+    exprs: { user_id: '(SELECT l.user_id FROM identity_links l WHERE l.site_id = $.site_id AND l.anon_id = $.anon_id)' },
+  });
 
 /** Append-only and idempotent by receipt id. */
 export const insertReceipts = (db: D1Database, rows: ReceiptRow[]) => jsonInsert(db, 'consent_receipts', RECEIPT_COLUMNS, rows);

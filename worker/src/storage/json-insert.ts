@@ -10,11 +10,15 @@ export function jsonInsert<Row extends object>(
   table: string,
   columns: readonly (keyof Row & string)[],
   rows: Row[],
-  { verb = 'INSERT OR IGNORE', suffix = '' }: { verb?: string; suffix?: string } = {},
+  {
+    verb = 'INSERT OR IGNORE',
+    suffix = '',
+    exprs = {},
+  }: { verb?: string; suffix?: string; exprs?: Partial<Record<keyof Row & string, string>> } = {},
 ): D1PreparedStatement[] {
-  const sql = `${verb} INTO ${table} (${columns.join(', ')}) SELECT ${columns
-    .map((c) => `json_extract(value, '$.${c}')`)
-    .join(', ')} FROM json_each(?1) WHERE true ${suffix}`;
+  // `exprs` computes a column in SQL instead of taking the row's value (`$.col` reads the row).
+  const value = (c: keyof Row & string) => exprs[c]?.replace(/\$\.(\w+)/g, "json_extract(value, '$.$1')") ?? `json_extract(value, '$.${c}')`;
+  const sql = `${verb} INTO ${table} (${columns.join(', ')}) SELECT ${columns.map(value).join(', ')} FROM json_each(?1) WHERE true ${suffix}`;
   const statements: D1PreparedStatement[] = [];
   let chunk: string[] = [];
   let bytes = 0;

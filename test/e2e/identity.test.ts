@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acceptAll, newPage, startHarness, storedEvents, type Harness } from '../support/browser';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness(8806);
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const profile = async (userId: string) => {
+  const res = await fetch(`${h.url}/api/v1/profiles/${userId}?site_id=demo&limit=500`, { headers: { authorization: 'Bearer dev-admin-key' } });
+  return { status: res.status, body: (await res.json()) as any };
+};
+
+describe('identity upgrade on the demo, in real Chromium', () => {
+  it('anonymous browsing, login (server-computed token), browsing; the profile has the pre-login views; after logout nothing new lands on the user', async () => {
+    const { page, context } = await newPage(h);
+    await page.goto(`${h.url}/demo/app/`);
+    await acceptAll(page);
+    await page.getByRole('link', { name: 'Product 42' }).click();
+    await page.getByRole('link', { name: 'Cart' }).click();
+    const anonBefore = await page.evaluate(() => JSON.parse(localStorage.getItem('tp_anon')!).a);
+
+    await page.fill('#login-email', 'ada@example.com');
+    await page.click('#login-button');
+    await expect.poll(() => page.textContent('#login-status')).toBe('Identified.');
+    const login = await (await fetch(`${h.url}/demo/api/login`, { method: 'POST', body: JSON.stringify({ email: 'ada@example.com' }) })).json();
+    const userId: string = login.userId;
+    expect(await page.evaluate(() => JSON.parse(localStorage.getItem('tp_user')!))).toBe(userId);
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.evaluate(() => (window as any).tp.flush());
+
+    await expect.poll(async () => (await profile(userId)).body.timeline?.events.filter((e: any) => e.name === 'pageview').map((e: any) => e.path), { timeout: 10_000 }).toEqual([
+      '/demo/app/',
+      '/demo/app/products/42',
+      '/demo/app/cart',
+      '/demo/app/account',
+    ]);
+    const p = (await profile(userId)).body;
+    expect(p.anonymous_ids).toEqual([expect.objectContaining({ id: anonBefore, verified: true })]);
+    expect(p.traits).toEqual({ email: 'ada@example.com', plan: 'free' });
+    // The three views before login are stitched; the one after carries the user id.
+    expect(p.timeline.events.filter((e: any) => e.name === 'pageview').map((e: any) => e.stitched)).toEqual([true, true, true, false]);
+
+    // Logout: a new anonymous id; what follows is not Ada's (the click on "Log out" itself still is).
+    await page.click('#logout');
+    await page.evaluate(() => (window as any).tp.flush());
+    await expect.poll(async () => (await profile(userId)).body.timeline.events.some((e: any) => e.name === 'click' && e.props.id === 'logout'), { timeout: 10_000 }).toBe(true);
+    const atLogout = (await profile(userId)).body.event_count;
+    const anonAfter = await page.evaluate(() => JSON.parse(localStorage.getItem('tp_anon')!).a);
+    expect(anonAfter).not.toBe(anonBefore);
+    expect(await page.evaluate(() => localStorage.getItem('tp_user'))).toBeNull();
+    await page.getByRole('link', { name: 'Catalogue' }).click();
+    await page.getByRole('link', { name: 'Product 42' }).click();
+    await page.evaluate(() => (window as any).tp.flush());
+    await expect.poll(async () => (await storedEvents(h)).filter((e) => e.anon_id === anonAfter && e.name === 'pageview').length, { timeout: 10_000 }).toBe(2);
+    const after = (await profile(userId)).body;
+    expect(after.event_count).toBe(atLogout);
+    expect(after.anonymous_ids.map((x: any) => x.id)).toEqual([anonBefore]);
+    expect((await storedEvents(h)).filter((e) => e.anon_id === anonAfter).every((e) => e.user_id === null)).toBe(true);
+    await context.close();
+  });
+});
