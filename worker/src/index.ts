@@ -5,13 +5,17 @@ import { originAllowed } from './config/secrets';
 import { deleteOldSalts } from './enrich/visitor-hash';
 import type { AppEnv, Env } from './env';
 import { preflight } from './http/cors';
+import { enforceRetention } from './privacy/retention';
 import { onError } from './http/errors';
 import { consentRoute } from './routes/consent';
 import { demoRoute } from './routes/demo';
 import { eventsRoute } from './routes/events';
 import { exportRoute } from './routes/export';
 import { identifyRoute } from './routes/identify';
+import { meRoute } from './routes/me';
 import { profilesRoute } from './routes/profiles';
+import { receiptsRoute } from './routes/receipts';
+import { subjectsRoute } from './routes/subjects';
 import { siteConfigRoute } from './routes/site-config';
 import { snippetRoute } from './routes/snippet';
 import { handleQueue } from './storage/consumer';
@@ -29,6 +33,9 @@ app.route('/', identifyRoute);
 app.route('/', demoRoute);
 app.route('/', exportRoute);
 app.route('/', profilesRoute);
+app.route('/', meRoute);
+app.route('/', subjectsRoute);
+app.route('/', receiptsRoute);
 app.get('/', (c) => c.redirect('/demo/'));
 app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such endpoint' } }, 404));
 app.onError(onError);
@@ -37,7 +44,9 @@ export default {
   fetch: app.fetch,
   queue: (batch, env) => handleQueue(batch, env),
   async scheduled(_controller, env) {
-    const removed = await deleteOldSalts(env.DB, Date.now());
-    console.log(JSON.stringify({ level: 'info', msg: 'scheduled maintenance', saltsDeleted: removed }));
+    const now = Date.now();
+    const removed = await deleteOldSalts(env.DB, now);
+    const retention = await enforceRetention(env, now);
+    console.log(JSON.stringify({ level: 'info', msg: 'scheduled maintenance', saltsDeleted: removed, retention }));
   },
 } satisfies ExportedHandler<Env, QueueMessage>;

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { sha256Hex } from '../crypto/hmac';
 import { consentSchema } from '../../../shared/schema';
 import type { ConsentAnswer } from '../../../shared/wire';
 import { requireSecret } from '../config/secrets';
@@ -53,6 +54,8 @@ export const consentRoute = new Hono<AppEnv>().post('/v1/consent', async functio
       received_at: now,
       anon_id: granted.includes('analytics') ? d.a ?? null : null,
     },
+    // The secret itself never leaves this request: only its hash is stored, by the consumer.
+    ...(granted.includes('analytics') && d.a && d.k ? { secret_hash: await sha256Hex(d.k) } : {}),
   });
   const answer: ConsentAnswer = { token, granted };
   return c.json(answer, 200);

@@ -72,6 +72,8 @@ export interface ReceiptRow {
 export interface ReceiptMessage {
   k: 'rc';
   receipt: ReceiptRow;
+  /** SHA-256 of the browser secret sent with a receipt that granted analytics: registers it for /v1/me */
+  secret_hash?: string;
 }
 
 export interface DeliveryMessage {

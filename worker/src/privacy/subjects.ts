@@ -1,0 +1,157 @@
+import { linksOf } from '../identity/links';
+import { tombstoneStatements, type Reason } from './tombstones';
+
+/** Whose data: a user (with every anonymous id linked to it) or one anonymous id. */
+export interface Subject {
+  siteId: string;
+  userId: string | null;
+  anonIds: string[];
+}
+
+/** `id` is a user id if the site knows it as one (links or traits); otherwise an anonymous id. */
+export async function resolveSubject(db: D1Database, siteId: string, id: string): Promise<Subject> {
+  const links = await linksOf(db, siteId, id);
+  const traits = await db.prepare('SELECT 1 FROM user_traits WHERE site_id = ?1 AND user_id = ?2').bind(siteId, id).first();
+  if (links.length || traits) return { siteId, userId: id, anonIds: links.map((l) => l.anon_id) };
+  return { siteId, userId: null, anonIds: [id] };
+}
+
+const ids = (s: Subject) => JSON.stringify(s.anonIds);
+/** Events of the subject: under any of its anonymous ids, or carrying its user id. */
+const EVENTS_WHERE = `site_id = ?1 AND (anon_id IN (SELECT value FROM json_each(?2)) OR (?3 IS NOT NULL AND user_id = ?3))`;
+
+const parse = (row: Record<string, unknown>) => {
+  const { seq: _s, visitor_hash: _h, ...rest } = row;
+  return { ...rest, props: typeof row.props === 'string' ? JSON.parse(row.props) : {} };
+};
+
+/**
+ * Everything stored about the subject, table by table. `browserOnly` (the visitor's own /v1/me):
+ * what was recorded under this browser's anonymous id — no traits or other devices of the user.
+ */
+export async function exportSubject(db: D1Database, s: Subject, browserOnly = false) {
+  const events: Record<string, unknown>[] = [];
+  for (let after = 0; ; ) {
+    const { results } = await db
+      .prepare(`SELECT * FROM events WHERE ${EVENTS_WHERE} AND seq > ?4 ORDER BY seq LIMIT 1000`)
+      .bind(s.siteId, ids(s), browserOnly ? null : s.userId, after)
+      .all<Record<string, unknown> & { seq: number }>();
+    events.push(...results.map(parse));
+    if (results.length < 1000) break;
+    after = results.at(-1)!.seq;
+  }
+  const [receipts, links, traits, secret] = await db.batch<Record<string, unknown>>([
+    // Every receipt of the consent ids this browser used (a withdrawal carries no anonymous id).
+    db
+      .prepare(
+        `SELECT receipt_id, consent_id, granted, denied, policy_version, method, gpc, ts, received_at, anon_id FROM consent_receipts
+         WHERE site_id = ?1 AND consent_id IN (SELECT consent_id FROM consent_receipts WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2)))
+         ORDER BY ts`,
+      )
+      .bind(s.siteId, ids(s)),
+    db.prepare('SELECT anon_id, user_id, linked_at, verified, method FROM identity_links WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))').bind(s.siteId, ids(s)),
+    db.prepare('SELECT traits, updated_at FROM user_traits WHERE site_id = ?1 AND user_id = ?2').bind(s.siteId, browserOnly ? null : s.userId),
+    db.prepare('SELECT anon_id, created_at FROM browser_secrets WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))').bind(s.siteId, ids(s)),
+  ]);
+  const t = traits!.results[0] as { traits: string; updated_at: number } | undefined;
+  return {
+    site_id: s.siteId,
+    subject: s.userId ? { type: 'user', user_id: s.userId, anonymous_ids: s.anonIds } : { type: 'anonymous', anonymous_id: s.anonIds[0] },
+    exported_at: new Date().toISOString(),
+    events,
+    consent_receipts: receipts!.results.map((r) => ({ ...r, granted: JSON.parse(r.granted as string), denied: JSON.parse(r.denied as string) })),
+    identity_links: links!.results.map((l) => ({ ...l, verified: l.verified === 1 })),
+    traits: t ? JSON.parse(t.traits) : null,
+    browser_secrets: secret!.results.map((r) => ({ anon_id: r.anon_id, created_at: r.created_at, note: 'only a hash of the secret is stored' })),
+  };
+}
+
+export interface ErasureReport {
+  events: number;
+  identity_links: number;
+  traits: number;
+  identify_attempts: number;
+  browser_secrets: number;
+  /** receipts stay as proof that a decision was made, without the anonymous id */
+  receipts_anonymized: number;
+  archive: ArchiveReport;
+  tombstones: number;
+}
+
+/**
+ * Erases the subject: events, links, traits, identify attempts, browser secrets, the anonymous id
+ * on receipts, and its lines in the R2 archive; leaves tombstones (hashes) so that late or retried
+ * events for it are dropped by the consumer.
+ */
+export async function eraseSubject(db: D1Database, bucket: R2Bucket, s: Subject, now: number, reason: Reason = 'erased'): Promise<ErasureReport> {
+  const user = s.userId;
+  const tomb = await tombstoneStatements(db, s.siteId, [...s.anonIds.map((id) => ({ id, scope: 'anon' as const })), ...(user ? [{ id: user, scope: 'user' as const }] : [])], reason, now);
+  // Tombstones first, in the same transaction: nothing for the subject can be inserted after this batch.
+  const r = await db.batch([
+    ...tomb,
+    db.prepare(`DELETE FROM events WHERE ${EVENTS_WHERE}`).bind(s.siteId, ids(s), user),
+    db.prepare('DELETE FROM identity_links WHERE site_id = ?1 AND (anon_id IN (SELECT value FROM json_each(?2)) OR user_id = ?3)').bind(s.siteId, ids(s), user),
+    db.prepare('DELETE FROM user_traits WHERE site_id = ?1 AND user_id = ?2').bind(s.siteId, user),
+    db.prepare('DELETE FROM identify_attempts WHERE site_id = ?1 AND (anon_id IN (SELECT value FROM json_each(?2)) OR user_id = ?3)').bind(s.siteId, ids(s), user),
+    db.prepare('DELETE FROM browser_secrets WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))').bind(s.siteId, ids(s)),
+    db.prepare('DELETE FROM me_requests WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))').bind(s.siteId, ids(s)),
+    db.prepare('UPDATE consent_receipts SET anon_id = NULL WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))').bind(s.siteId, ids(s)),
+  ]);
+  const n = (i: number) => r[i]!.meta.changes;
+  const t = tomb.length;
+  return {
+    tombstones: tomb.length,
+    events: n(t),
+    identity_links: n(t + 1),
+    traits: n(t + 2),
+    identify_attempts: n(t + 3),
+    browser_secrets: n(t + 4),
+    receipts_anonymized: n(t + 6),
+    archive: await eraseFromArchive(bucket, s),
+  };
+}
+
+export interface ArchiveReport {
+  objects_scanned: number;
+  objects_rewritten: number;
+  objects_deleted: number;
+  records_removed: number;
+}
+
+/**
+ * R2 objects can't be edited: every archive object of the site that mentions the subject is read,
+ * filtered line by line and written back (or deleted when nothing is left). Cost: one list and one
+ * read per object of the site's archive (kept for `retention_days.archive`); see docs/storage-schema.md.
+ */
+export async function eraseFromArchive(bucket: R2Bucket, s: Subject): Promise<ArchiveReport> {
+  const report: ArchiveReport = { objects_scanned: 0, objects_rewritten: 0, objects_deleted: 0, records_removed: 0 };
+  const anon = new Set(s.anonIds);
+  const needles = [...s.anonIds, ...(s.userId ? [s.userId] : [])].map((x) => JSON.stringify(x));
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix: `events/${s.siteId}/`, cursor, limit: 500 });
+    cursor = page.truncated ? page.cursor : undefined;
+    for (const obj of page.objects) {
+      report.objects_scanned++;
+      const body = await bucket.get(obj.key);
+      if (!body) continue;
+      const text = await body.text();
+      if (!needles.some((x) => text.includes(x))) continue;
+      const lines = text.split('\n').filter(Boolean);
+      const keep = lines.filter((line) => {
+        const row = JSON.parse(line) as { anon_id?: string | null; user_id?: string | null };
+        return !(row.anon_id && anon.has(row.anon_id)) && !(s.userId && row.user_id === s.userId);
+      });
+      report.records_removed += lines.length - keep.length;
+      if (keep.length === lines.length) continue;
+      if (keep.length) {
+        await bucket.put(obj.key, keep.join('\n') + '\n', { httpMetadata: body.httpMetadata, customMetadata: { ...body.customMetadata, events: String(keep.length) } });
+        report.objects_rewritten++;
+      } else {
+        await bucket.delete(obj.key);
+        report.objects_deleted++;
+      }
+    }
+  } while (cursor);
+  return report;
+}
