@@ -132,9 +132,10 @@ async function start(): Promise<void> {
       flush();
       // Another user on this device: never merge into their anonymous history.
       const anon = current ? fresh() : ensureAnon();
-      setUser(userId);
       try {
         const r = await post(`${s.api}${PATH.identify}`, { s: s.site, a: anon.a, u: userId, ...o, t: await consentToken() });
+        // Remembered only once the collector linked it: a refused identify leaves no user behind.
+        if (r.ok) setUser(userId);
         return result(r.ok ? undefined : ((await r.json().catch(() => 0)) as any)?.error?.code ?? `http_${r.status}`);
       } catch {
         return result('network');

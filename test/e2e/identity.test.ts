@@ -62,4 +62,29 @@ describe('identity upgrade on the demo, in real Chromium', () => {
     expect((await storedEvents(h)).filter((e) => e.anon_id === anonAfter).every((e) => e.user_id === null)).toBe(true);
     await context.close();
   });
+
+  it('identify as another user on the same device starts a new anonymous id instead of merging', async () => {
+    const { page, context } = await newPage(h);
+    await page.goto(`${h.url}/demo/app/`);
+    await acceptAll(page);
+    const login = async (email: string) => (await (await fetch(`${h.url}/demo/api/login`, { method: 'POST', body: JSON.stringify({ email }) })).json()) as any;
+    const ada = await login('ada2@example.com');
+    const bob = await login('bob@example.com');
+    expect(await page.evaluate(([u, t]) => (window as any).tp.identify(u, { token: t }), [ada.userId, ada.token])).toEqual({ ok: true });
+    const adaAnon = await page.evaluate(() => JSON.parse(localStorage.getItem('tp_anon')!).a);
+    // No logout in between: the page identifies Bob directly.
+    expect(await page.evaluate(([u, t]) => (window as any).tp.identify(u, { token: t }), [bob.userId, bob.token])).toEqual({ ok: true });
+    const bobAnon = await page.evaluate(() => JSON.parse(localStorage.getItem('tp_anon')!).a);
+    expect(bobAnon).not.toBe(adaAnon);
+    await page.getByRole('link', { name: 'Cart' }).click();
+    await page.evaluate(() => (window as any).tp.flush());
+    await expect.poll(async () => (await profile(bob.userId)).body.timeline?.events.some((e: any) => e.path === '/demo/app/cart'), { timeout: 10_000 }).toBe(true);
+    expect((await profile(ada.userId)).body.anonymous_ids.map((x: any) => x.id)).toEqual([adaAnon]);
+    expect((await profile(bob.userId)).body.anonymous_ids.map((x: any) => x.id)).toEqual([bobAnon]);
+    expect((await profile(ada.userId)).body.timeline.events.some((e: any) => e.path === '/demo/app/cart')).toBe(false);
+    // A wrong token is refused and reported to the page.
+    expect(await page.evaluate(() => (window as any).tp.identify('cust_mallory', { token: 'deadbeef' }))).toEqual({ ok: false, reason: 'invalid_identity_token' });
+    expect(await page.evaluate(() => localStorage.getItem('tp_user'))).toBeNull();
+    await context.close();
+  });
 });
