@@ -16,7 +16,7 @@ export default defineConfig(async () => {
             cloudflareTest({
               main: './worker/src/index.ts',
               wrangler: { configPath: './wrangler.jsonc' },
-              miniflare: { bindings: { TEST_MIGRATIONS: migrations, TP_DEST_TEST_SECRET: 'dest-secret' } },
+              miniflare: { bindings: { TEST_MIGRATIONS: migrations, TP_DEST_TEST_SECRET: 'dest-secret', TP_KEY_RATE_PER_MINUTE: '40' } },
             }),
           ],
           test: {

@@ -12,6 +12,8 @@ export interface Env {
   /** Signs consent tokens and salts nothing else. */
   TP_CONSENT_KEY?: string;
   TP_DEMO_IDENTITY_SECRET?: string;
+  /** Requests per API key and minute (default 600). */
+  TP_KEY_RATE_PER_MINUTE?: string;
 }
 
 declare global {
