@@ -1,0 +1,47 @@
+/** Offset of `tz` from UTC at instant `ms`, in ms (e.g. +3_600_000 for Europe/Berlin in winter). */
+export function tzOffset(tz: string, ms: number): number {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      .formatToParts(new Date(ms))
+      .map((p) => [p.type, p.value]),
+  );
+  const asUtc = Date.UTC(+parts.year!, +parts.month! - 1, +parts.day!, +parts.hour!, +parts.minute!, +parts.second!);
+  return asUtc - Math.floor(ms / 1000) * 1000;
+}
+
+/** The UTC instant of local midnight starting `date` (YYYY-MM-DD) in `tz`. */
+export function localMidnight(date: string, tz: string): number {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const guess = Date.UTC(y, m - 1, d);
+  // Two passes settle DST edges.
+  let t = guess - tzOffset(tz, guess);
+  t = guess - tzOffset(tz, t);
+  return t;
+}
+
+const ymd = (ms: number, tz: string) => new Date(ms + tzOffset(tz, ms)).toISOString().slice(0, 10);
+const addDays = (date: string, n: number) => new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * A date range as [from, to) epoch ms in the site's time zone. `day`: today; `7d` / `30d`: the last
+ * 7 / 30 days including today; `month`: this calendar month so far; `12mo`: the last 12 calendar months
+ * including this one; `all`: everything; or an inclusive pair of dates.
+ */
+export function resolveRange(range: string | [string, string], tz: string, now: number): { from: number; to: number; label: [string, string] } {
+  const today = ymd(now, tz);
+  const tomorrow = addDays(today, 1);
+  let start: string;
+  let end = tomorrow;
+  if (Array.isArray(range)) {
+    [start, end] = [range[0], addDays(range[1], 1)];
+  } else if (range === 'day') start = today;
+  else if (range === '7d') start = addDays(today, -6);
+  else if (range === '30d') start = addDays(today, -29);
+  else if (range === 'month') start = `${today.slice(0, 7)}-01`;
+  else if (range === '12mo') {
+    const [y, m] = today.split('-').map(Number) as [number, number];
+    const first = new Date(Date.UTC(y, m - 12, 1)).toISOString().slice(0, 10);
+    start = first;
+  } else return { from: 0, to: Number.MAX_SAFE_INTEGER, label: ['all', 'all'] };
+  return { from: localMidnight(start, tz), to: localMidnight(end, tz), label: [start, addDays(end, -1)] };
+}
