@@ -143,3 +143,47 @@ describe('POST /api/v1/query (known answers)', () => {
     expect(r.body.meta.date_range[1]).toBe(new Date().toISOString().slice(0, 10));
   });
 });
+
+async function funnel(body: Record<string, unknown>) {
+  const res = await SELF.fetch('http://collector.test/api/v1/funnel', { method: 'POST', headers: { authorization: 'Bearer dev-admin-key' }, body: JSON.stringify({ site_id: 'demo', date_range: ['2026-11-10', '2026-11-10'], ...body }) });
+  return { status: res.status, body: (await res.json()) as any };
+}
+const STEPS = [{ event: 'pageview', page: '/' }, { event: 'pageview', page: '/pricing' }, { event: 'signup' }];
+
+describe('POST /api/v1/funnel', () => {
+  it('ordered steps per stitched visitor (two devices of one user are one visitor)', async () => {
+    const r = await funnel({ steps: STEPS });
+    expect(r.status).toBe(200);
+    // Step 1: A, B (at 15:00), the user; step 2: A, the user (B's /pricing came before its /); step 3: A, the user.
+    expect(r.body.steps.map((s: any) => [s.visitors, s.conversion_rate, s.step_conversion_rate])).toEqual([
+      [3, 100, 100],
+      [2, 66.67, 66.67],
+      [2, 66.67, 100],
+    ]);
+  });
+
+  it('the window bounds the time from step 1 to the last step; props can be matched', async () => {
+    expect((await funnel({ steps: STEPS, window: '1m' })).body.steps.map((s: any) => s.visitors)).toEqual([3, 1, 0]);
+    expect((await funnel({ steps: [{ event: 'pageview' }, { event: 'scroll', props: { depth: 50 } }] })).body.steps.map((s: any) => s.visitors)).toEqual([3, 1]);
+  });
+
+  it('a visitor who converts after logging in on the same device counts once', async () => {
+    const day = (hm: string) => Date.parse(`2026-11-11T${hm}:00Z`);
+    const cols = 'site_id, id, name, category, ts, received_at, url, path, consent, anon_id, user_id, session_id';
+    await env.DB.batch([
+      env.DB.prepare(`INSERT INTO events (${cols}) VALUES ('demo', 'f-1', 'pageview', 'analytics', ?1, ?1, 'https://s/', '/', '[]', 'fa-d1', NULL, 'fs1')`).bind(day('09:00')),
+      env.DB.prepare(`INSERT INTO events (${cols}) VALUES ('demo', 'f-2', 'pageview', 'analytics', ?1, ?1, 'https://s/pricing', '/pricing', '[]', 'fa-d1', NULL, 'fs1')`).bind(day('09:05')),
+      // after login the event carries the user id
+      env.DB.prepare(`INSERT INTO events (${cols}) VALUES ('demo', 'f-3', 'signup', 'analytics', ?1, ?1, 'https://s/pricing', '/pricing', '[]', 'fa-d1', 'fu2', 'fs1')`).bind(day('09:10')),
+      env.DB.prepare("INSERT INTO identity_links (site_id, anon_id, user_id, linked_at, verified, method) VALUES ('demo', 'fa-d1', 'fu2', ?1, 1, 'identify')").bind(day('09:08')),
+    ]);
+    const r = await funnel({ steps: STEPS, date_range: ['2026-11-11', '2026-11-11'] });
+    expect(r.body.steps.map((s: any) => s.visitors)).toEqual([1, 1, 1]);
+  });
+
+  it('bad funnels are 400s naming the field', async () => {
+    expect((await funnel({ steps: [{ event: 'pageview' }] })).body.error).toMatchObject({ field: 'steps' });
+    expect((await funnel({ steps: STEPS, window: 'forever' })).body.error).toMatchObject({ field: 'window' });
+    expect((await funnel({ steps: [{ event: 'pageview', url: '/' }, { event: 'x' }] })).status).toBe(400);
+  });
+});

@@ -32,3 +32,29 @@ export const querySchema = z
   })
   .strict();
 export type Query = z.output<typeof querySchema>;
+
+const dateRange = z.union([oneOf(RANGES, 'date_range'), z.tuple([isoDate, isoDate])], {
+  error: () => `date_range must be one of: ${RANGES.join(', ')}, or ["YYYY-MM-DD","YYYY-MM-DD"]`,
+});
+
+/** POST /api/v1/funnel — ordered steps on stitched visitors, within a conversion window. */
+export const funnelSchema = z
+  .object({
+    site_id: siteIdSchema,
+    date_range: dateRange,
+    steps: z
+      .array(
+        z
+          .object({
+            event: z.string().min(1).max(64),
+            page: z.string().min(1).max(2048).optional(),
+            props: z.record(z.string().max(64), z.union([z.string().max(500), z.number(), z.boolean()])).optional(),
+          })
+          .strict(),
+      )
+      .min(2, 'a funnel has at least 2 steps')
+      .max(8, 'at most 8 steps'),
+    window: z.string().regex(/^\d{1,4}(m|h|d)$/, 'window like "30m", "1h", "1d" or "7d"').default('1d'),
+  })
+  .strict();
+export type Funnel = z.output<typeof funnelSchema>;

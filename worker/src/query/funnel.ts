@@ -1,0 +1,52 @@
+import type { Funnel } from './schema';
+import { resolveRange } from './time';
+
+const UNIT = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+export const windowMs = (w: string): number => Number(w.slice(0, -1)) * UNIT[w.slice(-1) as keyof typeof UNIT];
+
+/**
+ * Counts, for each step, the stitched visitors (user id when linked, else anonymous id, else the
+ * cookieless hash) who did steps 1…k in order, with step k no later than `window` after step 1.
+ * Every occurrence of step 1 is tried as a start; from a start, the earliest next step is taken
+ * (which leaves the most room for the rest), so the count is exact, not greedy over starts.
+ */
+export async function runFunnel(db: D1Database, f: Funnel, tz: string, now: number) {
+  const range = resolveRange(f.date_range, tz, now);
+  const win = windowMs(f.window);
+  const params: unknown[] = [f.site_id, range.from, range.to + win];
+  const p = (v: unknown) => `?${params.push(v)}`;
+  const match = f.steps.map((s, i) => {
+    const conds = [`name = ${p(s.event)}`];
+    if (s.page) conds.push(`path = ${p(s.page)}`);
+    for (const [k, v] of Object.entries(s.props ?? {})) conds.push(`json_extract(props, ${p(`$.${JSON.stringify(k)}`)}) = ${p(v)}`);
+    return `SELECT visitor, ts, ${i + 1} AS step FROM ev WHERE ${conds.join(' AND ')}`;
+  });
+  const chain = f.steps.slice(1).map(
+    (_, i) => `s${i + 2} AS (SELECT s${i + 1}.visitor, s${i + 1}.t1, min(m.ts) AS t FROM s${i + 1} JOIN m ON m.visitor = s${i + 1}.visitor AND m.step = ${i + 2}
+      AND m.ts >= s${i + 1}.t AND m.ts <= s${i + 1}.t1 + ${win} GROUP BY s${i + 1}.visitor, s${i + 1}.t1)`,
+  );
+  const sql = `
+WITH ev AS (
+  SELECT e.name, e.path, e.ts, e.props, COALESCE(e.user_id, l.user_id, e.anon_id, e.visitor_hash, e.id) AS visitor
+  FROM events e LEFT JOIN identity_links l ON l.site_id = e.site_id AND l.anon_id = e.anon_id
+  WHERE e.site_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 AND e.bot = 0
+),
+m AS MATERIALIZED (${match.join(' UNION ALL ')}),
+s1 AS (SELECT visitor, ts AS t1, ts AS t FROM m WHERE step = 1 AND ts < ${p(range.to)}),
+${chain.join(',\n')}
+SELECT ${f.steps.map((_, i) => `(SELECT count(DISTINCT visitor) FROM s${i + 1}) AS c${i + 1}`).join(', ')}`;
+  const row = (await db.prepare(sql).bind(...params).first<Record<string, number>>()) ?? {};
+  const counts = f.steps.map((_, i) => row[`c${i + 1}`] ?? 0);
+  const pct = (a: number, b: number) => (b ? Math.round((10_000 * a) / b) / 100 : 0);
+  return {
+    steps: f.steps.map((s, i) => ({
+      step: i + 1,
+      ...s,
+      visitors: counts[i],
+      conversion_rate: pct(counts[i]!, counts[0]!),
+      step_conversion_rate: i === 0 ? 100 : pct(counts[i]!, counts[i - 1]!),
+      dropoff: i === 0 ? 0 : counts[i - 1]! - counts[i]!,
+    })),
+    meta: { date_range: range.label, time_zone: tz, window: f.window },
+  };
+}
