@@ -1,0 +1,73 @@
+import { Hono } from 'hono';
+import { authorize } from '../auth/api-key';
+import { getSite } from '../config/sites';
+import type { AppEnv } from '../env';
+import { apiError } from '../http/errors';
+import { RANGES } from '../query/schema';
+import { resolveRange, tzOffset } from '../query/time';
+
+/**
+ * GET /api/v1/consent?site_id=&date_range=7d|YYYY-MM-DD,YYYY-MM-DD — the consent situation: decisions
+ * by day and by method (banner accept / reject / partial, preferences, api, gpc), the grant rate per
+ * category (over decisions, and over the current state per consent id), the share of page views that
+ * arrived cookieless, and the events the collector dropped for missing consent.
+ */
+export const consentStatsRoute = new Hono<AppEnv>().get('/api/v1/consent', async function consentStats(c) {
+  const siteId = await authorize(c, c.req.query('site_id'));
+  const site = getSite(siteId)!;
+  const raw = c.req.query('date_range') ?? '30d';
+  const pair = /^(\d{4}-\d{2}-\d{2}),(\d{4}-\d{2}-\d{2})$/.exec(raw);
+  if (!pair && !(RANGES as readonly string[]).includes(raw)) {
+    throw apiError(400, 'invalid_field', `date_range must be one of: ${RANGES.join(', ')}, or YYYY-MM-DD,YYYY-MM-DD`, 'date_range');
+  }
+  const now = Date.now();
+  const range = resolveRange(pair ? [pair[1]!, pair[2]!] : raw, site.timezone, now);
+  const off = tzOffset(site.timezone, Math.min(Math.max(range.from, 0), now));
+  const cats = site.categories.map((x) => x.id);
+  const db = c.env.DB;
+  const inRange = 'site_id = ?1 AND ts >= ?2 AND ts < ?3';
+  const kind = `CASE WHEN method = 'banner' AND denied = '[]' THEN 'banner_accept' WHEN method = 'banner' AND granted = '[]' THEN 'banner_reject'
+    WHEN method = 'banner' THEN 'banner_partial' ELSE method END`;
+  const grants = (table: string) =>
+    `SELECT count(*) AS decisions, ${cats.map((cat, i) => `sum(EXISTS (SELECT 1 FROM json_each(${table}.granted) WHERE value = ?${i + 4})) AS g${i}`).join(', ')} FROM ${table}`;
+  const [byDay, byMethod, all, latest, views, dropped] = await db.batch<Record<string, number | string>>([
+    db.prepare(`SELECT strftime('%Y-%m-%d', (ts + ${off}) / 1000, 'unixepoch') AS day, ${kind} AS kind, count(*) AS n FROM consent_receipts WHERE ${inRange} GROUP BY day, kind ORDER BY day`).bind(siteId, range.from, range.to),
+    db.prepare(`SELECT ${kind} AS kind, count(*) AS n FROM consent_receipts WHERE ${inRange} GROUP BY kind`).bind(siteId, range.from, range.to),
+    db.prepare(`WITH r AS (SELECT granted FROM consent_receipts WHERE ${inRange}) ${grants('r')}`).bind(siteId, range.from, range.to, ...cats),
+    db
+      .prepare(
+        `WITH r AS (SELECT granted FROM consent_receipts x WHERE ${inRange}
+           AND NOT EXISTS (SELECT 1 FROM consent_receipts n WHERE n.site_id = x.site_id AND n.consent_id = x.consent_id AND (n.ts > x.ts OR (n.ts = x.ts AND n.receipt_id > x.receipt_id))))
+         ${grants('r')}`,
+      )
+      .bind(siteId, range.from, range.to, ...cats),
+    db.prepare(`SELECT count(*) AS pageviews, sum(cookieless) AS cookieless FROM events WHERE ${inRange} AND name = 'pageview'`).bind(siteId, range.from, range.to),
+    db
+      .prepare(`SELECT name, sum(n) AS n FROM ingest_counts WHERE site_id = ?1 AND day >= ?2 AND day <= ?3 AND name LIKE 'dropped_consent_%' GROUP BY name`)
+      .bind(siteId, new Date(range.from).toISOString().slice(0, 10), new Date(Math.min(range.to, 8.64e15)).toISOString().slice(0, 10)),
+  ]);
+  const rates = (r: Record<string, number | string> | undefined) => {
+    const n = Number(r?.decisions ?? 0);
+    return { decisions: n, grant_rate: Object.fromEntries(cats.map((cat, i) => [cat, n ? Math.round((10_000 * Number(r?.[`g${i}`] ?? 0)) / n) / 100 : 0])) };
+  };
+  const days = new Map<string, Record<string, number>>();
+  for (const r of byDay!.results) {
+    const d = days.get(r.day as string) ?? { decisions: 0 };
+    d[r.kind as string] = Number(r.n);
+    d.decisions = (d.decisions ?? 0) + Number(r.n);
+    days.set(r.day as string, d);
+  }
+  const v = views!.results[0] ?? {};
+  const pv = Number(v.pageviews ?? 0);
+  return c.json({
+    site_id: siteId,
+    date_range: range.label,
+    decisions: rates(all!.results[0]).decisions,
+    by_method: Object.fromEntries(byMethod!.results.map((r) => [r.kind, Number(r.n)])),
+    grant_rate: rates(all!.results[0]).grant_rate,
+    current_state: rates(latest!.results[0]),
+    by_day: [...days].map(([day, d]) => ({ day, ...d })),
+    pageviews: { total: pv, cookieless: Number(v.cookieless ?? 0), cookieless_share: pv ? Math.round((10_000 * Number(v.cookieless ?? 0)) / pv) / 100 : 0 },
+    dropped_for_consent: Object.fromEntries(dropped!.results.map((r) => [String(r.name).replace('dropped_consent_', ''), Number(r.n)])),
+  });
+});
