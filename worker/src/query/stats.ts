@@ -66,11 +66,16 @@ ev2 AS (
   FROM ev WINDOW w AS (PARTITION BY visit ORDER BY ts)
 ),
 vagg AS (SELECT visit, max(ts) - min(ts) AS dur, sum(name = 'pageview') AS pvs FROM ev2 GROUP BY visit),
-sd AS (SELECT pageview_id, max(CAST(json_extract(props, '$.depth') AS INTEGER)) AS depth FROM ev2 WHERE name = 'scroll' AND pageview_id IS NOT NULL GROUP BY pageview_id),
 f AS (
-  SELECT ev2.*, CASE WHEN ev2.name = 'pageview' THEN COALESCE(sd.depth, 0) END AS depth
-  FROM ev2 LEFT JOIN sd ON ev2.name = 'pageview' AND sd.pageview_id = ev2.pageview_id
-  ${where ? `WHERE ${where}` : ''}
+  SELECT * FROM (
+    SELECT ev2.*,
+      ${
+        q.metrics.includes('scroll_depth')
+          ? `CASE WHEN name = 'pageview' THEN COALESCE(max(CASE WHEN name = 'scroll' THEN CAST(json_extract(props, '$.depth') AS INTEGER) END) OVER (PARTITION BY pageview_id), 0) END`
+          : 'NULL'
+      } AS depth
+    FROM ev2
+  ) ${where ? `WHERE ${where}` : ''}
 ),
 g1 AS (
   SELECT ${[...d, 'visit', 'visitor'].join(', ')}, sum(name = 'pageview') AS pv, count(*) AS n, sum(depth) AS depth_sum

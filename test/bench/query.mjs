@@ -1,0 +1,82 @@
+// npm run bench:query — loads 1,000,000 synthetic events over the last 30 days into a fresh local D1
+// (generated inside SQLite), starts the collector, and prints p50/p95 of the marketer queries next to
+// a baseline measured in the same run (the cheapest authorized API call). Goal: p50 ≤ 300 ms each.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { migrate, root, startCollector } from '../../scripts/collector.mjs';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const DAY = 86_400_000;
+const dir = mkdtempSync(path.join(tmpdir(), 'tp-bench-q-'));
+const state = path.join(dir, 'state');
+const now = Date.now();
+const start = now - 30 * DAY;
+const step = Math.floor((30 * DAY) / EVENTS);
+
+// 7 events per visit, visits spread over 50,000 anonymous visitors (20 events each on average), 3 events per
+// page view, consecutive page views walk /p0 … /p49; 5 % are signups.
+const sql = `
+INSERT INTO events (site_id, id, name, category, ts, received_at, anon_id, session_id, pageview_id, url, path, source, utm_source,
+                    country, device, browser, os, consent, props)
+WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s WHERE n < ${EVENTS - 1})
+SELECT 'demo', 'bench-' || n,
+  CASE WHEN n % 20 < 14 THEN 'pageview' WHEN n % 20 < 16 THEN 'click' WHEN n % 20 < 18 THEN 'scroll' WHEN n % 20 = 18 THEN 'engagement' ELSE 'signup' END,
+  'analytics', ${start} + n * ${step}, ${start} + n * ${step},
+  'a' || (((n / 7) * 48271) % ${Math.max(1, Math.floor(EVENTS / 20))}), 's' || (n / 7), 'p' || (n / 3),
+  'https://shop.example/p' || ((n / 3) % 50), '/p' || ((n / 3) % 50),
+  CASE (n / 7) % 5 WHEN 0 THEN 'search' WHEN 1 THEN 'social' WHEN 2 THEN 'email' WHEN 3 THEN 'referral' ELSE 'direct' END,
+  CASE WHEN (n / 7) % 5 = 2 THEN 'newsletter' END,
+  CASE (n / 7) % 4 WHEN 0 THEN 'DE' WHEN 1 THEN 'FR' WHEN 2 THEN 'US' ELSE 'GB' END,
+  CASE (n / 7) % 3 WHEN 0 THEN 'mobile' ELSE 'desktop' END, 'Chrome', 'Linux', '["analytics"]',
+  CASE WHEN n % 20 IN (16, 17) THEN json_object('depth', 25 * (1 + n % 4)) END
+FROM s;`;
+
+const fmt = (ms) => `${ms.toFixed(0).padStart(6)} ms`;
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+
+try {
+  migrate(state);
+  const file = path.join(dir, 'load.sql');
+  writeFileSync(file, sql);
+  const t0 = performance.now();
+  const load = spawnSync(process.execPath, [path.join(root, 'node_modules/wrangler/bin/wrangler.js'), 'd1', 'execute', 'DB', '--local', '--persist-to', state, '--file', file], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+  });
+  if (load.status !== 0) throw new Error(`load failed:\n${load.stdout}\n${load.stderr}`);
+  console.log(`Loaded ${EVENTS.toLocaleString('en')} events over 30 days in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const collector = await startCollector({ port: 8831, persistTo: state, logLevel: 'error' });
+  const headers = { authorization: 'Bearer dev-admin-key', 'content-type': 'application/json' };
+  const cases = [
+    ['baseline: GET /api/v1/events?limit=1', () => fetch(`${collector.url}/api/v1/events?site_id=demo&limit=1`, { headers })],
+    ['30d visitors,pageviews,bounce_rate', () => fetch(`${collector.url}/api/v1/query`, { method: 'POST', headers, body: JSON.stringify({ site_id: 'demo', date_range: '30d', metrics: ['visitors', 'pageviews', 'bounce_rate'] }) })],
+    ['30d top pages', () => fetch(`${collector.url}/api/v1/query`, { method: 'POST', headers, body: JSON.stringify({ site_id: 'demo', date_range: '30d', metrics: ['visitors', 'pageviews'], dimensions: ['event:page'], filters: [['is', 'event:name', ['pageview']]], limit: 10 }) })],
+    ['30d 3-step funnel', () => fetch(`${collector.url}/api/v1/funnel`, { method: 'POST', headers, body: JSON.stringify({ site_id: 'demo', date_range: '30d', window: '1d', steps: [{ event: 'pageview', page: '/p1' }, { event: 'pageview', page: '/p2' }, { event: 'signup' }] }) })],
+  ];
+  try {
+    console.log(`\n${'query'.padEnd(42)}${'p50'.padStart(9)}${'p95'.padStart(9)}   (${RUNS} runs each, sequential)`);
+    for (const [name, run] of cases) {
+      const first = await run();
+      if (!first.ok) throw new Error(`${name}: ${first.status} ${await first.text()}`);
+      const sample = name.startsWith('baseline') ? undefined : await first.json();
+      const times = [];
+      for (let i = 0; i < RUNS; i++) {
+        const t = performance.now();
+        const r = await run();
+        await r.arrayBuffer();
+        times.push(performance.now() - t);
+      }
+      console.log(`${name.padEnd(42)}${fmt(pct(times, 50))}${fmt(pct(times, 95))}${sample ? `   e.g. ${JSON.stringify(sample.results?.[0] ?? sample.steps?.map((s) => s.visitors))}` : ''}`);
+    }
+    console.log('\nGoal: p50 ≤ 300 ms for each query.');
+  } finally {
+    await collector.stop();
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
