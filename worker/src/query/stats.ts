@@ -45,6 +45,14 @@ function sql(q: Query, tzOff: number, filters: Query['filters'], dims: Dimension
       return `(${values.map((v) => `instr(lower(${col}), lower(${p(v)})) > 0`).join(' OR ')})`;
     })
     .join(' AND ');
+  // Visit attributes (a window over each visit) only when a dimension or filter needs them: the sort is most of the cost.
+  const visitLevel = [...dims, ...filters.map(([, dim]) => dim)].some((x) => x.startsWith('visit:'));
+  const visitCols = visitLevel
+    ? `first_value(source) OVER w AS v_source, first_value(ref_host) OVER w AS v_referrer,
+    first_value(utm_source) OVER w AS v_utm_source, first_value(utm_medium) OVER w AS v_utm_medium, first_value(utm_campaign) OVER w AS v_utm_campaign,
+    first_value(country) OVER w AS v_country, first_value(device) OVER w AS v_device, first_value(browser) OVER w AS v_browser, first_value(os) OVER w AS v_os,
+    first_value(CASE WHEN name = 'pageview' THEN path END) OVER (PARTITION BY visit ORDER BY name <> 'pageview', ts) AS entry_page`
+    : 'NULL AS v_source, NULL AS v_referrer, NULL AS v_utm_source, NULL AS v_utm_medium, NULL AS v_utm_campaign, NULL AS v_country, NULL AS v_device, NULL AS v_browser, NULL AS v_os, NULL AS entry_page';
   const d = dims.map((x, i) => `${dimExpr(x)} AS d${i}`);
   const dn = dims.map((_, i) => `d${i}`);
   return `
@@ -58,12 +66,8 @@ WITH ev AS (
   WHERE e.site_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 AND e.bot = 0
 ),
 ev2 AS (
-  SELECT ev.*,
-    first_value(source) OVER w AS v_source, first_value(ref_host) OVER w AS v_referrer,
-    first_value(utm_source) OVER w AS v_utm_source, first_value(utm_medium) OVER w AS v_utm_medium, first_value(utm_campaign) OVER w AS v_utm_campaign,
-    first_value(country) OVER w AS v_country, first_value(device) OVER w AS v_device, first_value(browser) OVER w AS v_browser, first_value(os) OVER w AS v_os,
-    first_value(CASE WHEN name = 'pageview' THEN path END) OVER (PARTITION BY visit ORDER BY name <> 'pageview', ts) AS entry_page
-  FROM ev WINDOW w AS (PARTITION BY visit ORDER BY ts)
+  SELECT ev.*, ${visitCols}
+  FROM ev ${visitLevel ? 'WINDOW w AS (PARTITION BY visit ORDER BY ts)' : ''}
 ),
 vagg AS (SELECT visit, max(ts) - min(ts) AS dur, sum(name = 'pageview') AS pvs FROM ev2 GROUP BY visit),
 f AS (
