@@ -29,7 +29,7 @@ export async function runFunnel(db: D1Database, f: Funnel, tz: string, now: numb
 WITH ev AS (
   SELECT e.name, e.path, e.ts, e.props, COALESCE(e.user_id, l.user_id, e.anon_id, e.visitor_hash, e.id) AS visitor
   FROM events e LEFT JOIN identity_links l ON l.site_id = e.site_id AND l.anon_id = e.anon_id
-  WHERE e.site_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 AND e.bot = 0
+  WHERE e.site_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 AND e.bot = 0 AND e.name IN (${[...new Set(f.steps.map((s) => s.event))].map(p).join(', ')})
 ),
 m AS MATERIALIZED (${match.join(' UNION ALL ')}),
 s1 AS (SELECT visitor, ts AS t1, ts AS t FROM m WHERE step = 1 AND ts < ${p(range.to)}),

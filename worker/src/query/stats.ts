@@ -37,16 +37,23 @@ function sql(q: Query, tzOff: number, filters: Query['filters'], dims: Dimension
       : d === 'time:hour'
         ? `strftime('%Y-%m-%d %H:00', (ts + ${tzOff}) / 1000, 'unixepoch')`
         : COLUMN[d];
-  const where = filters
+  // Visit attributes (a window over each visit) only when a dimension or filter needs them: the sort is most of the cost.
+  const visitLevel = [...dims, ...filters.map(([, dim]) => dim)].some((x) => x.startsWith('visit:'));
+  // Metrics about whole visits (or scroll, which reads scroll events) need every event of the range; the others can have
+  // event:name / event:page filters pushed into the scan.
+  const whole = q.metrics.some((m) => m === 'bounce_rate' || m === 'visit_duration' || m === 'scroll_depth');
+  const pushed = whole || visitLevel ? [] : filters.filter(([, dim]) => dim === 'event:name' || dim === 'event:page');
+  const cond = (list: Query['filters'], prefix = '') =>
+    list
     .map(([op, dim, values]) => {
-      const col = COLUMN[dim as keyof typeof COLUMN];
+      const col = prefix + COLUMN[dim as keyof typeof COLUMN];
       if (op === 'is') return `${col} IN (${values.map(p).join(', ')})`;
       if (op === 'is_not') return `(${col} IS NULL OR ${col} NOT IN (${values.map(p).join(', ')}))`;
       return `(${values.map((v) => `instr(lower(${col}), lower(${p(v)})) > 0`).join(' OR ')})`;
     })
     .join(' AND ');
-  // Visit attributes (a window over each visit) only when a dimension or filter needs them: the sort is most of the cost.
-  const visitLevel = [...dims, ...filters.map(([, dim]) => dim)].some((x) => x.startsWith('visit:'));
+  const where = cond(filters.filter((f) => !pushed.includes(f)));
+  const scan = cond(pushed, 'e.');
   const visitCols = visitLevel
     ? `first_value(source) OVER w AS v_source, first_value(ref_host) OVER w AS v_referrer,
     first_value(utm_source) OVER w AS v_utm_source, first_value(utm_medium) OVER w AS v_utm_medium, first_value(utm_campaign) OVER w AS v_utm_campaign,
@@ -63,13 +70,13 @@ WITH ev AS (
     COALESCE(e.session_id, 'h:' || COALESCE(e.visitor_hash, e.id)) AS visit,
     e.source, e.ref_host, e.utm_source, e.utm_medium, e.utm_campaign, e.country, e.device, e.browser, e.os
   FROM events e LEFT JOIN identity_links l ON l.site_id = e.site_id AND l.anon_id = e.anon_id
-  WHERE e.site_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 AND e.bot = 0
+  WHERE e.site_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 AND e.bot = 0 ${scan ? `AND ${scan}` : ''}
 ),
 ev2 AS (
   SELECT ev.*, ${visitCols}
   FROM ev ${visitLevel ? 'WINDOW w AS (PARTITION BY visit ORDER BY ts)' : ''}
 ),
-vagg AS (SELECT visit, max(ts) - min(ts) AS dur, sum(name = 'pageview') AS pvs FROM ev2 GROUP BY visit),
+vagg AS (SELECT visit, max(ts) - min(ts) AS dur, sum(name = 'pageview') AS pvs FROM ev2 ${whole ? '' : 'WHERE 0'} GROUP BY visit),
 f AS (
   SELECT * FROM (
     SELECT ev2.*,
@@ -89,7 +96,7 @@ SELECT ${[...dn, ''].join(', ')}
   count(DISTINCT g1.visitor) AS visitors, count(DISTINCT g1.visit) AS visits, sum(g1.pv) AS pageviews, sum(g1.n) AS events,
   100.0 * sum(vagg.pvs <= 1) / count(*) AS bounce_rate, avg(vagg.dur) / 1000.0 AS visit_duration,
   sum(g1.pv) * 1.0 / count(DISTINCT g1.visit) AS views_per_visit, sum(g1.depth_sum) * 1.0 / NULLIF(sum(g1.pv), 0) AS scroll_depth
-FROM g1 JOIN vagg ON vagg.visit = g1.visit
+FROM g1 LEFT JOIN vagg ON vagg.visit = g1.visit
 ${dn.length ? `GROUP BY ${dn.join(', ')}` : ''}`;
 }
 
