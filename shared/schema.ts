@@ -114,6 +114,9 @@ export const batchSchema = z.object({
 });
 export type BatchEnvelope = Omit<WireBatch, 'e'> & { e: unknown[] };
 
+/** The per-browser secret that authorizes /v1/me (sent only with consent receipts and registration). */
+export const browserSecretSchema = z.string().regex(/^[A-Za-z0-9_-]{32,128}$/, '32–128 characters of [A-Za-z0-9_-]');
+
 export const consentSchema = z.object({
   s: siteIdSchema,
   id: idSchema,
@@ -124,7 +127,7 @@ export const consentSchema = z.object({
   ts: tsSchema,
   gpc: z.boolean().optional(),
   a: idSchema.optional(),
-  k: z.string().regex(/^[A-Za-z0-9_-]{32,128}$/, '32–128 characters of [A-Za-z0-9_-]').optional(),
+  k: browserSecretSchema.optional(),
 }) satisfies z.ZodType<WireConsent, unknown>;
 
 /** POST /v1/identify: link this browser's anonymous id to the site's user id (see WireIdentify). */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptAll, newPage, sentEvents, startHarness, waitStored, type Harness } from '../support/browser';
+import { acceptAll, anonOf, flush, newPage, sentEvents, startHarness, waitStored, type Harness } from '../support/browser';
 
 let h: Harness;
 beforeAll(async () => {
@@ -9,8 +9,6 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const flush = (page: import('playwright-core').Page) => page.evaluate(() => (window as any).tp.flush());
-const anonOf = (page: import('playwright-core').Page) => page.evaluate(() => JSON.parse(localStorage.getItem('tp_anon')!).a as string);
 
 describe('micro-actions in real Chromium', () => {
   it('SPA navigation: pushState, replaceState with a new path, popstate count; same URL and hash do not; referrer is the previous view', async () => {

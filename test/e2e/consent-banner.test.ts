@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newPage, sentEvents, sleep, startHarness, waitStored, type Harness } from '../support/browser';
+import { anonOf, newPage, sentEvents, sleep, startHarness, waitStored, type Harness } from '../support/browser';
 
 let h: Harness;
 beforeAll(async () => {
@@ -27,7 +27,7 @@ describe('consent banner in real Chromium', () => {
     await accept.click();
     await page.click('#cta');
     await page.evaluate(() => (window as any).tp.flush());
-    const anon = await page.evaluate(() => JSON.parse(localStorage.getItem('tp_anon')!).a);
+    const anon = await anonOf(page);
     expect(anon).toMatch(/^[0-9a-f-]{36}$/);
     expect(sent.filter((r) => r.path === '/v1/consent')).toHaveLength(1);
     const names = sentEvents(sent).map((e) => e.n);

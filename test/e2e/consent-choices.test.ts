@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptAll, deviceStorage, dialog, newPage, sentEvents, sleep, startHarness, storedEvents, waitStored, type Harness } from '../support/browser';
+import { acceptAll, anonOf, deviceStorage, dialog, flush, newPage, sentEvents, sleep, startHarness, storedEvents, waitStored, type Harness } from '../support/browser';
 
 let h: Harness;
 beforeAll(async () => {
@@ -9,7 +9,6 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const flush = (page: import('playwright-core').Page) => page.evaluate(() => (window as any).tp.flush());
 
 describe('consent choices in real Chromium', () => {
   it('Reject all: only the decision is kept; nothing is sent after navigation and clicks', async () => {
@@ -59,7 +58,7 @@ describe('consent choices in real Chromium', () => {
       tp.track('faq_opened', { q: 3 });
     });
     await flush(page);
-    const anon = await page.evaluate(() => JSON.parse(localStorage.getItem('tp_anon')!).a);
+    const anon = await anonOf(page);
     const rows = await waitStored(h, (r) => r.some((x) => x.name === 'faq_opened' && x.anon_id === anon));
     const mine = rows.filter((x) => x.anon_id === anon);
     expect(mine.map((x) => x.name)).toEqual(expect.arrayContaining(['pageview', 'faq_opened']));
@@ -113,7 +112,7 @@ describe('consent choices in real Chromium', () => {
     await receipt;
     await page.evaluate(() => (window as any).tp.track('promo_clicked', {}, { category: 'marketing' }));
     await flush(page);
-    const anon = await page.evaluate(() => JSON.parse(localStorage.getItem('tp_anon')!).a);
+    const anon = await anonOf(page);
     const rows = await waitStored(h, (r) => r.some((x) => x.name === 'promo_clicked' && x.anon_id === anon));
     expect(rows.find((x) => x.name === 'promo_clicked' && x.anon_id === anon)).toMatchObject({ category: 'marketing' });
     await context.close();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptAll, newPage, startHarness, storedEvents, waitStored, type Harness } from '../support/browser';
+import { acceptAll, anonOf, newPage, startHarness, storedEvents, waitStored, type Harness } from '../support/browser';
 
 let h: Harness;
 beforeAll(async () => {
@@ -9,7 +9,6 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const anonOf = (page: import('playwright-core').Page) => page.evaluate(() => JSON.parse(localStorage.getItem('tp_anon')!).a as string);
 
 describe('delivery: nothing lost, nothing twice', () => {
   it('offline (requests aborted) → reload → online: every event stored exactly once', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptAll, newPage, startHarness, storedEvents, type Harness } from '../support/browser';
+import { acceptAll, anonOf, newPage, startHarness, storedEvents, type Harness } from '../support/browser';
 
 let h: Harness;
 beforeAll(async () => {
@@ -21,7 +21,7 @@ describe('identity upgrade on the demo, in real Chromium', () => {
     await acceptAll(page);
     await page.getByRole('link', { name: 'Product 42' }).click();
     await page.getByRole('link', { name: 'Cart' }).click();
-    const anonBefore = await page.evaluate(() => JSON.parse(localStorage.getItem('tp_anon')!).a);
+    const anonBefore = await anonOf(page);
 
     await page.fill('#login-email', 'ada@example.com');
     await page.click('#login-button');
@@ -49,7 +49,7 @@ describe('identity upgrade on the demo, in real Chromium', () => {
     await page.evaluate(() => (window as any).tp.flush());
     await expect.poll(async () => (await profile(userId)).body.timeline.events.some((e: any) => e.name === 'click' && e.props.id === 'logout'), { timeout: 10_000 }).toBe(true);
     const atLogout = (await profile(userId)).body.event_count;
-    const anonAfter = await page.evaluate(() => JSON.parse(localStorage.getItem('tp_anon')!).a);
+    const anonAfter = await anonOf(page);
     expect(anonAfter).not.toBe(anonBefore);
     expect(await page.evaluate(() => localStorage.getItem('tp_user'))).toBeNull();
     await page.getByRole('link', { name: 'Catalogue' }).click();
@@ -71,10 +71,10 @@ describe('identity upgrade on the demo, in real Chromium', () => {
     const ada = await login('ada2@example.com');
     const bob = await login('bob@example.com');
     expect(await page.evaluate(([u, t]) => (window as any).tp.identify(u, { token: t }), [ada.userId, ada.token])).toEqual({ ok: true });
-    const adaAnon = await page.evaluate(() => JSON.parse(localStorage.getItem('tp_anon')!).a);
+    const adaAnon = await anonOf(page);
     // No logout in between: the page identifies Bob directly.
     expect(await page.evaluate(([u, t]) => (window as any).tp.identify(u, { token: t }), [bob.userId, bob.token])).toEqual({ ok: true });
-    const bobAnon = await page.evaluate(() => JSON.parse(localStorage.getItem('tp_anon')!).a);
+    const bobAnon = await anonOf(page);
     expect(bobAnon).not.toBe(adaAnon);
     await page.getByRole('link', { name: 'Cart' }).click();
     await page.evaluate(() => (window as any).tp.flush());

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptAll, dialog, newPage, startHarness, storedEvents, waitStored, type Harness } from '../support/browser';
+import { acceptAll, anonOf, dialog, newPage, startHarness, storedEvents, waitStored, type Harness } from '../support/browser';
 
 let h: Harness;
 beforeAll(async () => {
@@ -17,7 +17,7 @@ describe('"Your data" in the preferences dialog, real Chromium', () => {
     await acceptAll(page);
     await page.click('#cta');
     await page.evaluate(() => (window as any).tp.flush());
-    const anon = await page.evaluate(() => JSON.parse(localStorage.getItem('tp_anon')!).a);
+    const anon = await anonOf(page);
     await waitStored(h, (r) => r.filter((x) => x.anon_id === anon).length >= 2);
 
     await page.evaluate(() => (window as any).tp.consent.open());
@@ -33,7 +33,7 @@ describe('"Your data" in the preferences dialog, real Chromium', () => {
     await d.getByRole('button', { name: 'Erase my data' }).click();
     await expect.poll(() => d.getByRole('status').textContent()).toBe('Your data was erased, and this browser has a new random id.');
     expect((await storedEvents(h)).filter((x) => x.anon_id === anon)).toEqual([]);
-    const fresh = await page.evaluate(() => JSON.parse(localStorage.getItem('tp_anon')!).a);
+    const fresh = await anonOf(page);
     expect(fresh).not.toBe(anon);
 
     // Consent stands: browsing goes on under the new id, and the new id's data is downloadable.

@@ -117,3 +117,9 @@ export async function deviceStorage(page: Page): Promise<{ local: string[]; idb:
 export async function servePage(context: BrowserContext, url: string, html: string): Promise<void> {
   await context.route(url, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: html }));
 }
+
+/** `tp.flush()` in the page: resolves once everything queued was delivered or persisted. */
+export const flush = (page: Page): Promise<void> => page.evaluate(() => (window as any).tp.flush());
+
+/** The page's anonymous id (after analytics consent). */
+export const anonOf = (page: Page): Promise<string> => page.evaluate(() => JSON.parse(localStorage.getItem('tp_anon')!).a as string);

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { secret } from '../config/secrets';
 import { getSite } from '../config/sites';
-import { sha256Hex, timingSafeEqual } from '../crypto/hmac';
+import { digestsEqual, sha256Hex } from '../crypto/hmac';
 import type { AppEnv } from '../env';
 import { apiError } from '../http/errors';
 
@@ -16,7 +16,6 @@ interface KeyInfo {
 }
 const keys = new Map<string, { info: KeyInfo | null; at: number }>();
 const windows = new Map<string, { start: number; n: number }>();
-const enc = (s: string) => new TextEncoder().encode(s);
 
 /** Looks a key up by its SHA-256 (D1 `api_keys`), cached for a minute per isolate so revocation takes effect within one. */
 async function lookup(db: D1Database, hash: string, now: number): Promise<KeyInfo | null> {
@@ -56,7 +55,7 @@ export async function authorize(c: Context<AppEnv>, siteId: string | undefined):
   const hash = await sha256Hex(match[1]!);
   const admin = secret(c.env, 'TP_ADMIN_KEY');
   const info: KeyInfo | null =
-    admin && timingSafeEqual(enc(hash), enc(await sha256Hex(admin))) ? { sites: '*', revoked: false } : await lookup(c.env.DB, hash, now);
+    admin && digestsEqual(hash, await sha256Hex(admin)) ? { sites: '*', revoked: false } : await lookup(c.env.DB, hash, now);
   if (!info || info.revoked) throw apiError(401, 'unauthorized', 'unknown or revoked api key', 'authorization');
   // The operator's admin key is not throttled; issued keys are.
   if (info.sites !== '*') limit(hash, now, Number(c.env.TP_KEY_RATE_PER_MINUTE) || KEY_RATE_PER_MINUTE);

@@ -44,6 +44,9 @@ export function fromBase64Url(text: string): Uint8Array | null {
 }
 
 /** Constant-time comparison (workerd's `crypto.subtle.timingSafeEqual`), false on length mismatch. */
+/** Two hex digests compared in constant time. */
+export const digestsEqual = (a: string, b: string): boolean => timingSafeEqual(new TextEncoder().encode(a), new TextEncoder().encode(b));
+
 export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
   return (crypto.subtle as SubtleCrypto & { timingSafeEqual(a: ArrayBufferView, b: ArrayBufferView): boolean }).timingSafeEqual(a, b);

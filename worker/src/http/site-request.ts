@@ -9,6 +9,15 @@ import { readJson } from './body';
 import { checkOrigin } from './cors';
 import { apiError } from './errors';
 
+/** The site named by `?s=` (404 if unknown), with the caller's origin checked against it: public GETs and DELETEs. */
+export function siteFromQuery(c: Context<AppEnv>): SiteConfig {
+  const id = c.req.query('s') ?? '';
+  const site = getSite(id);
+  if (!site) throw apiError(404, 'unknown_site', `no site "${id}" is configured`, 's');
+  checkOrigin(c, site);
+  return site;
+}
+
 /**
  * The common start of every public POST: read the bounded JSON body, validate it (400 naming the
  * field), find its site (`s`, 404 if unknown) and check the caller's origin against that site.

@@ -1,10 +1,9 @@
 import type { Context } from 'hono';
-import { sha256Hex, timingSafeEqual } from '../crypto/hmac';
+import { digestsEqual, sha256Hex } from '../crypto/hmac';
 import type { AppEnv } from '../env';
 import { apiError } from '../http/errors';
 
 export const ME_LIMIT_PER_HOUR = 20;
-const enc = (s: string) => new TextEncoder().encode(s);
 
 /**
  * Authorizes a /v1/me call: `Authorization: Bearer <anonymous id>.<browser secret>`. The secret
@@ -22,7 +21,7 @@ export async function browserAuth(c: Context<AppEnv>, siteId: string, now: numbe
   ]);
   const hash = stored!.results[0]?.secret_hash;
   // Compare digests in constant time; an unknown id costs the same as a wrong secret.
-  const ok = timingSafeEqual(enc(await sha256Hex(secret)), enc(hash ?? '0'.repeat(64)));
+  const ok = digestsEqual(await sha256Hex(secret), hash ?? '0'.repeat(64));
   if (!hash || !ok) throw apiError(401, 'unauthorized', 'unknown browser or wrong secret', 'authorization');
   if ((recent!.results[0]?.n ?? 0) >= ME_LIMIT_PER_HOUR) throw apiError(429, 'rate_limited', `at most ${ME_LIMIT_PER_HOUR} requests an hour`, 'authorization');
   await db.prepare('INSERT INTO me_requests (site_id, anon_id, ts) VALUES (?1, ?2, ?3)').bind(siteId, anon, now).run();

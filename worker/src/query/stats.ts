@@ -1,6 +1,6 @@
 import { apiError } from '../http/errors';
 import type { Dimension, Metric, Query } from './schema';
-import { resolveRange, tzOffset } from './time';
+import { resolveRange } from './time';
 
 /** Where each dimension lives in the per-event view `ev2` (visit:* are the visit's first event's values). */
 const COLUMN: Record<Exclude<Dimension, 'time:day' | 'time:hour'>, string> = {
@@ -110,7 +110,7 @@ const round = (m: Metric, v: number | null): number | null => {
 
 export async function runQuery(db: D1Database, q: Query, tz: string, now: number) {
   const range = resolveRange(q.date_range, tz, now);
-  const off = tzOffset(tz, Math.min(Math.max(range.from, 0), now));
+  const off = range.offset;
   const dims = q.dimensions as Dimension[];
   for (const [key] of q.order_by ?? []) {
     if (!(q.metrics as string[]).includes(key) && !(dims as string[]).includes(key)) {

@@ -27,7 +27,13 @@ const addDays = (date: string, n: number) => new Date(Date.parse(`${date}T00:00:
  * 7 / 30 days including today; `month`: this calendar month so far; `12mo`: the last 12 calendar months
  * including this one; `all`: everything; or an inclusive pair of dates.
  */
-export function resolveRange(range: string | [string, string], tz: string, now: number): { from: number; to: number; label: [string, string] } {
+export function resolveRange(range: string | [string, string], tz: string, now: number): { from: number; to: number; label: [string, string]; offset: number } {
+  const r = bounds(range, tz, now);
+  // The zone's offset at the start of the range (clamped to now): local days and hours in SQL; a DST change inside the range is not followed.
+  return { ...r, offset: tzOffset(tz, Math.min(Math.max(r.from, 0), now)) };
+}
+
+function bounds(range: string | [string, string], tz: string, now: number): { from: number; to: number; label: [string, string] } {
   const today = ymd(now, tz);
   const tomorrow = addDays(today, 1);
   let start: string;

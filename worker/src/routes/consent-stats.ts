@@ -4,7 +4,7 @@ import { getSite } from '../config/sites';
 import type { AppEnv } from '../env';
 import { apiError } from '../http/errors';
 import { RANGES } from '../query/schema';
-import { resolveRange, tzOffset } from '../query/time';
+import { resolveRange } from '../query/time';
 
 /**
  * GET /api/v1/consent?site_id=&date_range=7d|YYYY-MM-DD,YYYY-MM-DD — the consent situation: decisions
@@ -22,7 +22,7 @@ export const consentStatsRoute = new Hono<AppEnv>().get('/api/v1/consent', async
   }
   const now = Date.now();
   const range = resolveRange(pair ? [pair[1]!, pair[2]!] : raw, site.timezone, now);
-  const off = tzOffset(site.timezone, Math.min(Math.max(range.from, 0), now));
+  const off = range.offset;
   const cats = site.categories.map((x) => x.id);
   const db = c.env.DB;
   const inRange = 'site_id = ?1 AND ts >= ?2 AND ts < ?3';

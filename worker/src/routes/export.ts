@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { authorize } from '../auth/api-key';
 import type { AppEnv } from '../env';
+import { queryLimit } from '../http/api-request';
 import { apiError } from '../http/errors';
 
 const MAX_LIMIT = 1000;
@@ -24,9 +25,7 @@ export const exportRoute = new Hono<AppEnv>().get('/api/v1/events', async functi
   const to = parseInstant(c.req.query('to'), 'to', Number.MAX_SAFE_INTEGER);
   const cursorRaw = c.req.query('cursor') ?? '0';
   if (!/^\d{1,15}$/.test(cursorRaw)) throw apiError(400, 'invalid_field', 'cursor must be the next_cursor of a previous page', 'cursor');
-  const limitRaw = c.req.query('limit') ?? '100';
-  const limit = Number(limitRaw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw apiError(400, 'invalid_field', `limit must be 1–${MAX_LIMIT}`, 'limit');
+  const limit = queryLimit(c, 100, MAX_LIMIT);
   const format = c.req.query('format') ?? 'json';
   if (format !== 'json' && format !== 'ndjson') throw apiError(400, 'invalid_field', 'format must be json or ndjson', 'format');
 

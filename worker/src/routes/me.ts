@@ -1,25 +1,15 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { idSchema, siteIdSchema } from '../../../shared/schema';
-import { getSite } from '../config/sites';
+import { browserSecretSchema, idSchema, siteIdSchema } from '../../../shared/schema';
 import { sha256Hex } from '../crypto/hmac';
 import type { AppEnv } from '../env';
-import { checkOrigin } from '../http/cors';
 import { apiError } from '../http/errors';
-import { siteRequest } from '../http/site-request';
+import { siteFromQuery, siteRequest } from '../http/site-request';
 import { browserAuth, ME_LIMIT_PER_HOUR } from '../privacy/browser-secret';
 import { eraseSubject, exportSubject, type Subject } from '../privacy/subjects';
 import { subjectHash } from '../privacy/tombstones';
 
-function siteOf(c: Parameters<typeof checkOrigin>[0]) {
-  const id = c.req.query('s') ?? '';
-  const site = getSite(id);
-  if (!site) throw apiError(404, 'unknown_site', `no site "${id}" is configured`, 's');
-  checkOrigin(c, site);
-  return site;
-}
-
-const registerSchema = z.object({ s: siteIdSchema, a: idSchema, k: z.string().regex(/^[A-Za-z0-9_-]{32,128}$/, '32–128 characters of [A-Za-z0-9_-]') });
+const registerSchema = z.object({ s: siteIdSchema, a: idSchema, k: browserSecretSchema });
 
 /**
  * Visitor self-service for the calling browser (CONTRACT §3), authorized by the browser secret:
@@ -30,13 +20,13 @@ const registerSchema = z.object({ s: siteIdSchema, a: idSchema, k: z.string().re
  */
 export const meRoute = new Hono<AppEnv>()
   .get('/v1/me', async function exportMine(c) {
-    const site = siteOf(c);
+    const site = siteFromQuery(c);
     const anon = await browserAuth(c, site.id, Date.now());
     const subject: Subject = { siteId: site.id, userId: null, anonIds: [anon] };
     return c.json(await exportSubject(c.env.DB, subject, true), 200, { 'Cache-Control': 'no-store' });
   })
   .delete('/v1/me', async function eraseMine(c) {
-    const site = siteOf(c);
+    const site = siteFromQuery(c);
     const now = Date.now();
     const anon = await browserAuth(c, site.id, now);
     const report = await eraseSubject(c.env.DB, c.env.ARCHIVE, { siteId: site.id, userId: null, anonIds: [anon] }, now);

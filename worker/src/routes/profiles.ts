@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { authorize } from '../auth/api-key';
 import type { AppEnv } from '../env';
+import { queryLimit } from '../http/api-request';
 import { apiError } from '../http/errors';
 import { linksOf } from '../identity/links';
 import { MAX_USER_ID } from '../identity/rules';
@@ -26,8 +27,7 @@ export const profilesRoute = new Hono<AppEnv>().get('/api/v1/profiles/:userId', 
   const siteId = await authorize(c, c.req.query('site_id'));
   const userId = c.req.param('userId');
   if (!userId || userId.length > MAX_USER_ID) throw apiError(400, 'invalid_field', `user id: 1–${MAX_USER_ID} characters`, 'userId');
-  const limit = Number(c.req.query('limit') ?? '100');
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw apiError(400, 'invalid_field', `limit must be 1–${MAX_LIMIT}`, 'limit');
+  const limit = queryLimit(c, 100, MAX_LIMIT);
   const [afterTs, afterSeq] = parseCursor(c.req.query('cursor'));
   const db = c.env.DB;
 

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { authorize } from '../auth/api-key';
 import type { AppEnv } from '../env';
+import { queryLimit } from '../http/api-request';
 import { apiError } from '../http/errors';
 import { parseInstant } from './export';
 
@@ -13,8 +14,7 @@ export const receiptsRoute = new Hono<AppEnv>().get('/api/v1/consent/receipts', 
   const siteId = await authorize(c, c.req.query('site_id'));
   const from = parseInstant(c.req.query('from'), 'from', 0);
   const to = parseInstant(c.req.query('to'), 'to', Number.MAX_SAFE_INTEGER);
-  const limit = Number(c.req.query('limit') ?? '1000');
-  if (!Number.isInteger(limit) || limit < 1 || limit > 5000) throw apiError(400, 'invalid_field', 'limit must be 1–5000', 'limit');
+  const limit = queryLimit(c, 1000, 5000);
   const cursor = c.req.query('cursor') ?? '';
   const m = cursor ? /^(\d{1,15})\.([A-Za-z0-9_-]{8,64})$/.exec(cursor) : null;
   if (cursor && !m) throw apiError(400, 'invalid_field', 'cursor must be the next_cursor of a previous page', 'cursor');

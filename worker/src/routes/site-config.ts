@@ -1,11 +1,9 @@
 import { Hono } from 'hono';
 import type { PanelConfigAnswer, SiteConfigAnswer } from '../../../shared/wire';
 import type { SiteConfig } from '../config/schema';
-import { getSite } from '../config/sites';
 import { DEFAULT_TEXTS } from '../config/texts';
 import type { AppEnv } from '../env';
-import { checkOrigin } from '../http/cors';
-import { apiError } from '../http/errors';
+import { siteFromQuery } from '../http/site-request';
 
 /** Picks the first supported language of `wanted` (e.g. "de-AT,en"): exact tag, then its primary subtag. */
 export function pickLanguage(site: SiteConfig, wanted: string): string {
@@ -54,10 +52,7 @@ function texts(site: SiteConfig, lang: string) {
 
 /** GET /v1/config?s=<site>&l=<languages>[&p=1] — what the banner (or, with p=1, the dialog) needs; cacheable for 5 minutes. */
 export const siteConfigRoute = new Hono<AppEnv>().get('/v1/config', function getSiteConfig(c) {
-  const id = c.req.query('s') ?? '';
-  const site = getSite(id);
-  if (!site) throw apiError(404, 'unknown_site', `no site "${id}" is configured`, 's');
-  checkOrigin(c, site);
+  const site = siteFromQuery(c);
   const lang = pickLanguage(site, (c.req.query('l') ?? '').slice(0, 200));
   c.header('Cache-Control', 'public, max-age=300');
   return c.json(c.req.query('p') ? panelConfigAnswer(site, lang) : siteConfigAnswer(site, lang));
