@@ -1,4 +1,5 @@
 import { linksOf } from '../identity/links';
+import { forgetVisits, rewindVisits } from '../storage/visits';
 import { tombstoneStatements, type Reason } from './tombstones';
 
 /** Whose data: a user (with every anonymous id linked to it) or one anonymous id. */
@@ -68,6 +69,8 @@ export async function exportSubject(db: D1Database, s: Subject, browserOnly = fa
 
 export interface ErasureReport {
   events: number;
+  /** rows of the per-visit rollup */
+  visits: number;
   identity_links: number;
   traits: number;
   identify_attempts: number;
@@ -89,6 +92,8 @@ export async function eraseSubject(db: D1Database, bucket: R2Bucket, s: Subject,
   // Tombstones first, in the same transaction: nothing for the subject can be inserted after this batch.
   const r = await db.batch([
     ...tomb,
+    // The subject's visits go before their events (the statement finds them through the events).
+    ...forgetVisits(db, EVENTS_WHERE, s.siteId, ids(s), user),
     db.prepare(`DELETE FROM events WHERE ${EVENTS_WHERE}`).bind(s.siteId, ids(s), user),
     db.prepare('DELETE FROM identity_links WHERE site_id = ?1 AND (anon_id IN (SELECT value FROM json_each(?2)) OR user_id = ?3)').bind(s.siteId, ids(s), user),
     db.prepare('DELETE FROM user_traits WHERE site_id = ?1 AND user_id = ?2').bind(s.siteId, user),
@@ -96,12 +101,14 @@ export async function eraseSubject(db: D1Database, bucket: R2Bucket, s: Subject,
     db.prepare('DELETE FROM browser_secrets WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))').bind(s.siteId, ids(s)),
     db.prepare('DELETE FROM me_requests WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))').bind(s.siteId, ids(s)),
     db.prepare('UPDATE consent_receipts SET anon_id = NULL WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))').bind(s.siteId, ids(s)),
+    rewindVisits(db),
   ]);
   const n = (i: number) => r[i]!.meta.changes;
-  const t = tomb.length;
+  const t = tomb.length + 2;
   return {
     tombstones: tomb.length,
     events: n(t),
+    visits: n(t - 1),
     identity_links: n(t + 1),
     traits: n(t + 2),
     identify_attempts: n(t + 3),

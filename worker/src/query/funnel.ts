@@ -15,24 +15,26 @@ export async function runFunnel(db: D1Database, f: Funnel, tz: string, now: numb
   const win = windowMs(f.window);
   const params: unknown[] = [f.site_id, range.from, range.to + win];
   const p = (v: unknown) => `?${params.push(v)}`;
-  const match = f.steps.map((s, i) => {
-    const conds = [`name = ${p(s.event)}`];
-    if (s.page) conds.push(`path = ${p(s.page)}`);
-    for (const [k, v] of Object.entries(s.props ?? {})) conds.push(`json_extract(props, ${p(`$.${JSON.stringify(k)}`)}) = ${p(v)}`);
-    return `SELECT visitor, ts, ${i + 1} AS step FROM ev WHERE ${conds.join(' AND ')}`;
+  const conds = f.steps.map((s) => {
+    const c = [`name = ${p(s.event)}`];
+    if (s.page) c.push(`path = ${p(s.page)}`);
+    for (const [k, v] of Object.entries(s.props ?? {})) c.push(`json_extract(props, ${p(`$.${JSON.stringify(k)}`)}) = ${p(v)}`);
+    return `(${c.join(' AND ')})`;
   });
+  // One indexed read per step (events_site_name seeks by name and page), stitched to the visitor.
+  const match = conds.map(
+    (c, i) => `SELECT COALESCE(e.user_id, l.user_id, e.anon_id, e.visitor_hash, e.id) AS visitor, e.ts, ${i + 1} AS step
+      FROM events e LEFT JOIN identity_links l ON l.site_id = e.site_id AND l.anon_id = e.anon_id
+      WHERE e.site_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 AND e.bot = 0 AND ${c}`,
+  );
+  // Each CTE is materialized: s(k) is read by s(k+1) and by its count.
   const chain = f.steps.slice(1).map(
-    (_, i) => `s${i + 2} AS (SELECT s${i + 1}.visitor, s${i + 1}.t1, min(m.ts) AS t FROM s${i + 1} JOIN m ON m.visitor = s${i + 1}.visitor AND m.step = ${i + 2}
+    (_, i) => `s${i + 2} AS MATERIALIZED (SELECT s${i + 1}.visitor, s${i + 1}.t1, min(m.ts) AS t FROM s${i + 1} JOIN m ON m.visitor = s${i + 1}.visitor AND m.step = ${i + 2}
       AND m.ts >= s${i + 1}.t AND m.ts <= s${i + 1}.t1 + ${win} GROUP BY s${i + 1}.visitor, s${i + 1}.t1)`,
   );
   const sql = `
-WITH ev AS (
-  SELECT e.name, e.path, e.ts, e.props, COALESCE(e.user_id, l.user_id, e.anon_id, e.visitor_hash, e.id) AS visitor
-  FROM events e LEFT JOIN identity_links l ON l.site_id = e.site_id AND l.anon_id = e.anon_id
-  WHERE e.site_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 AND e.bot = 0 AND e.name IN (${[...new Set(f.steps.map((s) => s.event))].map(p).join(', ')})
-),
-m AS MATERIALIZED (${match.join(' UNION ALL ')}),
-s1 AS (SELECT visitor, ts AS t1, ts AS t FROM m WHERE step = 1 AND ts < ${p(range.to)}),
+WITH m AS MATERIALIZED (${match.join('\n  UNION ALL ')}),
+s1 AS MATERIALIZED (SELECT visitor, ts AS t1, ts AS t FROM m WHERE step = 1 AND ts < ${p(range.to)}),
 ${chain.join(',\n')}
 SELECT ${f.steps.map((_, i) => `(SELECT count(DISTINCT visitor) FROM s${i + 1}) AS c${i + 1}`).join(', ')}`;
   const row = (await db.prepare(sql).bind(...params).first<Record<string, number>>()) ?? {};

@@ -1,23 +1,41 @@
 import { apiError } from '../http/errors';
 import type { Dimension, Metric, Query } from './schema';
+import { catchUpVisits, SLOT_MS, visitOf } from '../storage/visits';
 import { resolveRange } from './time';
 
-/** Where each dimension lives in the per-event view `ev2` (visit:* are the visit's first event's values). */
-const COLUMN: Record<Exclude<Dimension, 'time:day' | 'time:hour'>, string> = {
-  'event:name': 'name',
-  'event:page': 'path',
-  'visit:source': 'v_source',
-  'visit:referrer': 'v_referrer',
-  'visit:utm_source': 'v_utm_source',
-  'visit:utm_medium': 'v_utm_medium',
-  'visit:utm_campaign': 'v_utm_campaign',
-  'visit:country': 'v_country',
-  'visit:device': 'v_device',
-  'visit:browser': 'v_browser',
-  'visit:os': 'v_os',
+/** Metrics a visit row answers by itself (the rollup in `visits`). */
+const VISIT_METRICS = new Set<Metric>(['visitors', 'visits', 'pageviews', 'events', 'bounce_rate', 'visit_duration', 'views_per_visit']);
+/** Metrics about whole visits: with event-level selection they read the visits of the selected events. */
+const WHOLE_VISIT = new Set<Metric>(['bounce_rate', 'visit_duration']);
+
+/** Visit attributes: columns of `visits` (read through alias `v`). */
+const VISIT_COLUMN: Record<Extract<Dimension, `visit:${string}`>, string> = {
+  'visit:source': 'source',
+  'visit:referrer': 'ref_host',
+  'visit:utm_source': 'utm_source',
+  'visit:utm_medium': 'utm_medium',
+  'visit:utm_campaign': 'utm_campaign',
+  'visit:country': 'country',
+  'visit:device': 'device',
+  'visit:browser': 'browser',
+  'visit:os': 'os',
   'visit:entry_page': 'entry_page',
-  'user:type': 'user_type',
 };
+
+type Filter = Query['filters'][number];
+const isVisitDim = (d: string): d is keyof typeof VISIT_COLUMN => d in VISIT_COLUMN;
+
+/** Shared by both plans: `col(dim)` names the column, values become bound parameters. */
+function conditions(filters: Filter[], col: (d: Dimension) => string, p: (v: unknown) => string): string[] {
+  return filters.map(([op, dim, values]) => {
+    const c = col(dim as Dimension);
+    if (op === 'is') return `${c} IN (${values.map(p).join(', ')})`;
+    if (op === 'is_not') return `(${c} IS NULL OR ${c} NOT IN (${values.map(p).join(', ')}))`;
+    return `(${values.map((v) => `instr(lower(${c}), lower(${p(v)})) > 0`).join(' OR ')})`;
+  });
+}
+const timeExpr = (d: Dimension, ts: string, tzOff: number) =>
+  `strftime('${d === 'time:day' ? '%Y-%m-%d' : '%Y-%m-%d %H:00'}', (${ts} + ${tzOff}) / 1000, 'unixepoch')`;
 
 /**
  * Definitions (docs/ARCHITECTURE.md, "Stats"):
@@ -28,76 +46,152 @@ const COLUMN: Record<Exclude<Dimension, 'time:day' | 'time:hour'>, string> = {
  *   pagehide, so a single-page visit that was read has a duration);
  * - scroll depth: per page view the deepest milestone reached (0 when none), averaged over page views;
  * - filters select events; visit metrics are computed over the whole visits those events belong to.
+ *
+ * Two plans. Without event-level selection (no event:* dimension or filter, no scroll depth or conversion rate) the query reads
+ * the per-visit rollup: one row per visit, attributed — with its page views — to the time it started. Otherwise it reads the
+ * events of the range (by their own time) and joins the rollup for visit attributes and whole-visit metrics.
  */
-function sql(q: Query, tzOff: number, filters: Query['filters'], dims: Dimension[], params: unknown[]): string {
+function visitPlan(q: Query, tzOff: number, dims: Dimension[], params: unknown[]): string {
   const p = (v: unknown) => `?${params.push(v)}`;
-  const dimExpr = (d: Dimension) =>
-    d === 'time:day'
-      ? `strftime('%Y-%m-%d', (ts + ${tzOff}) / 1000, 'unixepoch')`
-      : d === 'time:hour'
-        ? `strftime('%Y-%m-%d %H:00', (ts + ${tzOff}) / 1000, 'unixepoch')`
-        : COLUMN[d];
-  // Visit attributes (a window over each visit) only when a dimension or filter needs them: the sort is most of the cost.
-  const visitLevel = [...dims, ...filters.map(([, dim]) => dim)].some((x) => x.startsWith('visit:'));
-  // Metrics about whole visits (or scroll, which reads scroll events) need every event of the range; the others can have
-  // event:name / event:page filters pushed into the scan.
-  const whole = q.metrics.some((m) => m === 'bounce_rate' || m === 'visit_duration' || m === 'scroll_depth');
-  const pushed = whole || visitLevel ? [] : filters.filter(([, dim]) => dim === 'event:name' || dim === 'event:page');
-  const cond = (list: Query['filters'], prefix = '') =>
-    list
-    .map(([op, dim, values]) => {
-      const col = prefix + COLUMN[dim as keyof typeof COLUMN];
-      if (op === 'is') return `${col} IN (${values.map(p).join(', ')})`;
-      if (op === 'is_not') return `(${col} IS NULL OR ${col} NOT IN (${values.map(p).join(', ')}))`;
-      return `(${values.map((v) => `instr(lower(${col}), lower(${p(v)})) > 0`).join(' OR ')})`;
-    })
-    .join(' AND ');
-  const where = cond(filters.filter((f) => !pushed.includes(f)));
-  const scan = cond(pushed, 'e.');
-  const visitCols = visitLevel
-    ? `first_value(source) OVER w AS v_source, first_value(ref_host) OVER w AS v_referrer,
-    first_value(utm_source) OVER w AS v_utm_source, first_value(utm_medium) OVER w AS v_utm_medium, first_value(utm_campaign) OVER w AS v_utm_campaign,
-    first_value(country) OVER w AS v_country, first_value(device) OVER w AS v_device, first_value(browser) OVER w AS v_browser, first_value(os) OVER w AS v_os,
-    first_value(CASE WHEN name = 'pageview' THEN path END) OVER (PARTITION BY visit ORDER BY name <> 'pageview', ts) AS entry_page`
-    : 'NULL AS v_source, NULL AS v_referrer, NULL AS v_utm_source, NULL AS v_utm_medium, NULL AS v_utm_campaign, NULL AS v_country, NULL AS v_device, NULL AS v_browser, NULL AS v_os, NULL AS entry_page';
-  const d = dims.map((x, i) => `${dimExpr(x)} AS d${i}`);
-  const dn = dims.map((_, i) => `d${i}`);
+  const col = (d: Dimension) => (d === 'user:type' ? 'user_type' : d.startsWith('time:') ? timeExpr(d, 'start_ts', tzOff) : VISIT_COLUMN[d as keyof typeof VISIT_COLUMN]);
+  const where = conditions(q.filters, col, p);
+  const d = dims.map((x, i) => `${col(x)} AS d${i}`);
   return `
+WITH v AS (
+  SELECT v.*, COALESCE(v.user_id, l.user_id, v.anon_id, v.visitor_hash, v.visit) AS visitor,
+    CASE WHEN COALESCE(v.user_id, l.user_id) IS NULL THEN 'anonymous' ELSE 'identified' END AS user_type
+  FROM visits v LEFT JOIN identity_links l ON l.site_id = v.site_id AND l.anon_id = v.anon_id
+  WHERE v.site_id = ?1 AND v.start_ts >= ?2 AND v.start_ts < ?3
+)
+SELECT ${[...d, ''].join(', ')}
+  count(DISTINCT visitor) AS visitors, count(*) AS visits, sum(pageviews) AS pageviews, sum(events) AS events,
+  100.0 * sum(pageviews <= 1) / count(*) AS bounce_rate, avg(end_ts - start_ts) / 1000.0 AS visit_duration,
+  sum(pageviews) * 1.0 / count(*) AS views_per_visit, count(*) AS n_rows
+FROM v ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+${dims.length ? `GROUP BY ${dims.map((_, i) => `d${i}`).join(', ')}` : ''}`;
+}
+
+function eventPlan(q: Query, tzOff: number, filters: Filter[], dims: Dimension[], params: unknown[]): string {
+  const p = (v: unknown) => `?${params.push(v)}`;
+  const col = (d: Dimension) =>
+    d === 'event:name' ? 'name' : d === 'event:page' ? 'path' : d === 'user:type' ? 'user_type' : d.startsWith('time:') ? timeExpr(d, 'ts', tzOff) : `v_${VISIT_COLUMN[d as keyof typeof VISIT_COLUMN]}`;
+  const whole = q.metrics.some((m) => WHOLE_VISIT.has(m));
+  const scroll = q.metrics.includes('scroll_depth');
+  const visitDims = [...dims, ...filters.map(([, dim]) => dim)].filter(isVisitDim);
+  // Scroll depth reads the scroll events of each page view, so it needs every event of the range; otherwise event:name and
+  // event:page filters narrow the scan itself.
+  const pushed = scroll ? [] : filters.filter(([, dim]) => dim === 'event:name' || dim === 'event:page');
+  const scan = conditions(pushed, (d) => `e.${col(d)}`, p);
+  const where = conditions(
+    filters.filter((f) => !pushed.includes(f)),
+    col,
+    p,
+  );
+  const joinVisits = whole || visitDims.length > 0;
+  const visitCols = [...new Set(visitDims)].map((x) => `v.${VISIT_COLUMN[x]} AS v_${VISIT_COLUMN[x]}`);
+  if (whole) visitCols.push('v.pageviews AS v_pvs', 'v.end_ts - v.start_ts AS v_dur');
+  const d = dims.map((x, i) => `${col(x)} AS d${i}`);
+  const dn = dims.map((_, i) => `d${i}`);
+  const depth = scroll
+    ? `CASE WHEN name = 'pageview' THEN COALESCE(max(CASE WHEN name = 'scroll' THEN CAST(json_extract(props, '$.depth') AS INTEGER) END) OVER (PARTITION BY pageview_id), 0) END`
+    : 'NULL';
+  // Only the columns and metrics the query asks for: every extra column is carried through the GROUP BY sort.
+  const wanted = new Set<Metric>(q.metrics.includes('conversion_rate') ? [...q.metrics, 'visitors'] : q.metrics);
+  const cols = [
+    'e.name',
+    'e.path',
+    'e.ts',
+    `${visitOf('e')} AS visit`,
+    'COALESCE(e.user_id, l.user_id, e.anon_id, e.visitor_hash, e.id) AS visitor',
+    ...([...dims, ...filters.map(([, dim]) => dim)].includes('user:type')
+      ? [`CASE WHEN COALESCE(e.user_id, l.user_id) IS NULL THEN 'anonymous' ELSE 'identified' END AS user_type`]
+      : []),
+    ...(scroll ? ['e.pageview_id', 'e.props'] : []),
+    ...visitCols,
+  ];
+  const head = `
 WITH ev AS (
-  SELECT e.id, e.name, e.path, e.ts, e.pageview_id, e.props,
-    COALESCE(e.user_id, l.user_id, e.anon_id, e.visitor_hash, e.id) AS visitor,
-    CASE WHEN COALESCE(e.user_id, l.user_id) IS NULL THEN 'anonymous' ELSE 'identified' END AS user_type,
-    COALESCE(e.session_id, 'h:' || COALESCE(e.visitor_hash, e.id)) AS visit,
-    e.source, e.ref_host, e.utm_source, e.utm_medium, e.utm_campaign, e.country, e.device, e.browser, e.os
+  SELECT ${cols.join(', ')}
   FROM events e LEFT JOIN identity_links l ON l.site_id = e.site_id AND l.anon_id = e.anon_id
-  WHERE e.site_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 AND e.bot = 0 ${scan ? `AND ${scan}` : ''}
+  ${joinVisits ? `LEFT JOIN visits v ON v.site_id = e.site_id AND v.visit = ${visitOf('e')}` : ''}
+  WHERE e.site_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 AND e.bot = 0 ${scan.length ? `AND ${scan.join(' AND ')}` : ''}
 ),
-ev2 AS (
-  SELECT ev.*, ${visitCols}
-  FROM ev ${visitLevel ? 'WINDOW w AS (PARTITION BY visit ORDER BY ts)' : ''}
-),
-vagg AS (SELECT visit, max(ts) - min(ts) AS dur, sum(name = 'pageview') AS pvs FROM ev2 ${whole ? '' : 'WHERE 0'} GROUP BY visit),
-f AS (
-  SELECT * FROM (
-    SELECT ev2.*,
-      ${
-        q.metrics.includes('scroll_depth')
-          ? `CASE WHEN name = 'pageview' THEN COALESCE(max(CASE WHEN name = 'scroll' THEN CAST(json_extract(props, '$.depth') AS INTEGER) END) OVER (PARTITION BY pageview_id), 0) END`
-          : 'NULL'
-      } AS depth
-    FROM ev2
-  ) ${where ? `WHERE ${where}` : ''}
-),
+f AS (${scroll ? `SELECT * FROM (SELECT ev.*, ${depth} AS depth FROM ev)` : 'SELECT * FROM ev'} ${where.length ? `WHERE ${where.join(' AND ')}` : ''})`;
+  const select = (exprs: Partial<Record<Metric, string>>) =>
+    [...wanted].filter((m) => exprs[m]).map((m) => `${exprs[m]} AS ${m}`).concat('count(*) AS n_rows').join(', ');
+  if (!whole) {
+    return `${head}
+SELECT ${[...d, ''].join(', ')} ${select({
+      visitors: 'count(DISTINCT visitor)',
+      visits: 'count(DISTINCT visit)',
+      pageviews: "sum(name = 'pageview')",
+      events: 'count(*)',
+      views_per_visit: "sum(name = 'pageview') * 1.0 / count(DISTINCT visit)",
+      scroll_depth: "sum(depth) * 1.0 / NULLIF(sum(name = 'pageview'), 0)",
+    })}
+FROM f ${dn.length ? `GROUP BY ${dn.join(', ')}` : ''}`;
+  }
+  // Whole-visit metrics: one row per (group, visit) first, so that each visit counts once per group.
+  return `${head},
 g1 AS (
-  SELECT ${[...d, 'visit', 'visitor'].join(', ')}, sum(name = 'pageview') AS pv, count(*) AS n, sum(depth) AS depth_sum
+  SELECT ${[...d, ''].join(', ')} visit, visitor, sum(name = 'pageview') AS pv, count(*) AS n, ${scroll ? 'sum(depth)' : 'NULL'} AS depth_sum, max(v_pvs) AS v_pvs, max(v_dur) AS v_dur
   FROM f GROUP BY ${[...dn, 'visit', 'visitor'].join(', ')}
 )
-SELECT ${[...dn, ''].join(', ')}
-  count(DISTINCT g1.visitor) AS visitors, count(DISTINCT g1.visit) AS visits, sum(g1.pv) AS pageviews, sum(g1.n) AS events,
-  100.0 * sum(vagg.pvs <= 1) / count(*) AS bounce_rate, avg(vagg.dur) / 1000.0 AS visit_duration,
-  sum(g1.pv) * 1.0 / count(DISTINCT g1.visit) AS views_per_visit, sum(g1.depth_sum) * 1.0 / NULLIF(sum(g1.pv), 0) AS scroll_depth
-FROM g1 LEFT JOIN vagg ON vagg.visit = g1.visit
-${dn.length ? `GROUP BY ${dn.join(', ')}` : ''}`;
+SELECT ${[...dn, ''].join(', ')} ${select({
+    visitors: 'count(DISTINCT visitor)',
+    visits: 'count(DISTINCT visit)',
+    pageviews: 'sum(pv)',
+    events: 'sum(n)',
+    bounce_rate: '100.0 * sum(v_pvs <= 1) / count(*)',
+    visit_duration: 'avg(v_dur) / 1000.0',
+    views_per_visit: 'sum(pv) * 1.0 / count(DISTINCT visit)',
+    scroll_depth: 'sum(depth_sum) * 1.0 / NULLIF(sum(pv), 0)',
+  })}
+FROM g1 ${dn.length ? `GROUP BY ${dn.join(', ')}` : ''}`;
+}
+
+/**
+ * Page views only (an `is event:name pageview` filter), split or filtered by page, user type or time, counting visitors,
+ * visits and page views: the page rollup answers, one row per (15-minute slot, page, visit).
+ */
+const PAGE_METRICS = new Set<Metric>(['visitors', 'visits', 'pageviews', 'events', 'views_per_visit']);
+function pagePlan(q: Query, tzOff: number, filters: Filter[], dims: Dimension[], range: { from: number; to: number }, params: unknown[]): string | null {
+  const pageviewsOnly = filters.filter(([op, dim, values]) => op === 'is' && dim === 'event:name' && values.length === 1 && values[0] === 'pageview');
+  const rest = filters.filter((f) => !pageviewsOnly.includes(f));
+  const aligned = range.from % SLOT_MS === 0 && (range.to % SLOT_MS === 0 || range.to === Number.MAX_SAFE_INTEGER);
+  if (
+    !pageviewsOnly.length ||
+    !aligned ||
+    !q.metrics.every((m) => PAGE_METRICS.has(m)) ||
+    ![...dims, ...rest.map(([, dim]) => dim)].every((x) => x === 'event:page' || x === 'user:type' || x.startsWith('time:'))
+  ) {
+    return null;
+  }
+  const p = (v: unknown) => `?${params.push(v)}`;
+  const col = (d: Dimension) => (d === 'event:page' ? 'path' : d === 'user:type' ? 'user_type' : timeExpr(d, `slot * ${SLOT_MS}`, tzOff));
+  const where = conditions(rest, col, p);
+  const d = dims.map((x, i) => `${col(x)} AS d${i}`);
+  return `
+WITH pg AS (
+  SELECT pg.slot, pg.path, pg.visit, pg.pageviews, COALESCE(pg.user_id, l.user_id, pg.anon_id, pg.visitor_hash, pg.visit) AS visitor
+    ${[...dims, ...rest.map(([, dim]) => dim)].includes('user:type') ? `, CASE WHEN COALESCE(pg.user_id, l.user_id) IS NULL THEN 'anonymous' ELSE 'identified' END AS user_type` : ''}
+  FROM visit_pages pg LEFT JOIN identity_links l ON l.site_id = pg.site_id AND l.anon_id = pg.anon_id
+  WHERE pg.site_id = ?1 AND pg.slot >= ${p(Math.floor(range.from / SLOT_MS))} AND pg.slot < ${p(Math.ceil(range.to / SLOT_MS))}
+)
+SELECT ${[...d, ''].join(', ')} ${[...new Set<Metric>(q.metrics)]
+    .map((m) => `${{ visitors: 'count(DISTINCT visitor)', visits: 'count(DISTINCT visit)', pageviews: 'sum(pageviews)', events: 'sum(pageviews)', views_per_visit: 'sum(pageviews) * 1.0 / count(DISTINCT visit)' }[m as 'visits']} AS ${m}`)
+    .join(', ')}, count(*) AS n_rows
+FROM pg ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+${dims.length ? `GROUP BY ${dims.map((_, i) => `d${i}`).join(', ')}` : ''}`;
+}
+
+/** The visit rollup answers when nothing selects or splits individual events. */
+const visitLevel = (q: Query, filters: Filter[], dims: Dimension[]) =>
+  q.metrics.every((m) => VISIT_METRICS.has(m)) && ![...dims, ...filters.map(([, dim]) => dim)].some((x) => x.startsWith('event:'));
+
+function sql(q: Query, tzOff: number, filters: Filter[], dims: Dimension[], range: { from: number; to: number }, params: unknown[]): string {
+  if (visitLevel(q, filters, dims)) return visitPlan({ ...q, filters }, tzOff, dims, params);
+  return pagePlan(q, tzOff, filters, dims, range, params) ?? eventPlan(q, tzOff, filters, dims, params);
 }
 
 type Row = Record<string, number | string | null>;
@@ -117,9 +211,10 @@ export async function runQuery(db: D1Database, q: Query, tz: string, now: number
       throw apiError(400, 'invalid_field', `order_by must name one of the query's metrics or dimensions: ${[...q.metrics, ...dims].join(', ')}`, 'order_by');
     }
   }
+  await catchUpVisits(db);
   const run = async (filters: Query['filters'], ds: Dimension[]) => {
     const params: unknown[] = [q.site_id, range.from, range.to];
-    const { results } = await db.prepare(sql(q, off, filters, ds, params)).bind(...params).all<Row>();
+    const { results } = await db.prepare(sql(q, off, filters, ds, range, params)).bind(...params).all<Row>();
     return results;
   };
   const rows = await run(q.filters, dims);
@@ -137,7 +232,7 @@ export async function runQuery(db: D1Database, q: Query, tz: string, now: number
     }
   }
   let results = rows
-    .filter((r) => (r.visits as number) > 0)
+    .filter((r) => (r.n_rows as number) > 0)
     .map((r) => {
       const dv = dims.map((_, i) => r[`d${i}`] ?? null);
       const baseKey = JSON.stringify(dims.map((x, i) => [x, dv[i]]).filter(([x]) => x !== 'event:name').map(([, v]) => v));

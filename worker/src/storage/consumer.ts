@@ -6,6 +6,7 @@ import type { Env } from '../env';
 import { blockedAnons, tombstoneStatements } from '../privacy/tombstones';
 import { archiveEvents } from './archive';
 import { insertCounts, insertEvents, insertReceipts, type CountRow } from './events-store';
+import { foldVisits } from './visits';
 import { toRows, type DeliveryMessage, type EventRow, type EventsMessage, type QueueMessage, type ReceiptMessage } from './messages';
 
 type StoreMessage = Message<EventsMessage | ReceiptMessage>;
@@ -132,6 +133,8 @@ async function writeD1(messages: StoreMessage[], db: D1Database, blocked: Set<st
     ...secrets,
     ...(await withdrawals(db, receiptMessages, Date.now())),
     ...insertEvents(db, rows),
+    // The visit rollup folds in what this batch inserted, in the same transaction.
+    ...(rows.length ? foldVisits(db) : []),
     ...insertCounts(db, counts),
   ];
   return statements.length ? db.batch(statements) : Promise.resolve();

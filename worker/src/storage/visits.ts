@@ -1,0 +1,87 @@
+/**
+ * The per-visit rollups (`visits` and `visit_pages`, migration 0005): materialized views of the non-bot events,
+ * maintained incrementally. Rows of `events` above the watermark (`rollup_state.visits`) are
+ * grouped by visit and merged into `visits`; then the watermark moves to the highest seq. Both
+ * statements run in one D1 batch (a transaction), so a fold is all-or-nothing and two folds never
+ * see the same rows; INSERT OR IGNORE on events means a redelivered batch adds no rows to fold.
+ *
+ * New rows always get a seq above the watermark, because SQLite gives a new row max(seq) + 1 and
+ * every deletion of events rewinds the watermark to the new max (`rewindVisits`).
+ */
+
+/** The visit an event belongs to: its session id, or for cookieless traffic the day's visitor hash. */
+export const visitOf = (e: string) => `COALESCE(${e}.session_id, 'h:' || COALESCE(${e}.visitor_hash, ${e}.id))`;
+
+/** Attribution columns: the visit's first event's values. */
+const FIRST = ['source', 'ref_host', 'utm_source', 'utm_medium', 'utm_campaign', 'country', 'device', 'browser', 'os'] as const;
+
+// Three GROUP BYs over the new rows instead of window functions (4× faster on a 1M-row catch-up). In
+// f and p, SQLite takes the bare columns from the row that holds min(ts) — the first event / page view.
+const FOLD = `
+WITH b AS MATERIALIZED (
+  SELECT e.site_id, ${visitOf('e')} AS visit, e.ts, e.name, e.path, e.anon_id, e.visitor_hash, e.user_id, ${FIRST.map((c) => `e.${c}`).join(', ')}
+  FROM events e WHERE e.seq > (SELECT seq FROM rollup_state WHERE name = 'visits') AND e.bot = 0
+),
+f AS (SELECT site_id, visit, min(ts) AS start_ts, count(*) AS n, sum(name = 'pageview') AS pv, ${FIRST.join(', ')} FROM b GROUP BY site_id, visit),
+l AS (SELECT site_id, visit, max(ts) AS end_ts, max(anon_id) AS anon_id, max(visitor_hash) AS visitor_hash, max(user_id) AS user_id FROM b GROUP BY site_id, visit),
+p AS (SELECT site_id, visit, min(ts) AS entry_ts, path FROM b WHERE name = 'pageview' GROUP BY site_id, visit)
+INSERT INTO visits (site_id, visit, start_ts, end_ts, anon_id, visitor_hash, user_id, pageviews, events, entry_ts, entry_page, ${FIRST.join(', ')})
+SELECT f.site_id, f.visit, f.start_ts, l.end_ts, l.anon_id, l.visitor_hash, l.user_id, f.pv, f.n, p.entry_ts, p.path, ${FIRST.map((c) => `f.${c}`).join(', ')}
+FROM f JOIN l USING (site_id, visit) LEFT JOIN p USING (site_id, visit) WHERE true
+ON CONFLICT (site_id, visit) DO UPDATE SET
+  start_ts = min(start_ts, excluded.start_ts),
+  end_ts = max(end_ts, excluded.end_ts),
+  anon_id = COALESCE(anon_id, excluded.anon_id),
+  visitor_hash = COALESCE(visitor_hash, excluded.visitor_hash),
+  user_id = COALESCE(excluded.user_id, user_id),
+  pageviews = pageviews + excluded.pageviews,
+  events = events + excluded.events,
+  entry_ts = CASE WHEN entry_ts IS NULL OR excluded.entry_ts < entry_ts THEN excluded.entry_ts ELSE entry_ts END,
+  entry_page = CASE WHEN entry_ts IS NULL OR excluded.entry_ts < entry_ts THEN excluded.entry_page ELSE entry_page END,
+  ${FIRST.map((c) => `${c} = CASE WHEN excluded.start_ts < start_ts THEN excluded.${c} ELSE ${c} END`).join(',\n  ')}`;
+
+/** Page views per (15-minute slot, path, visit): the page rollup. */
+export const SLOT_MS = 900_000;
+const FOLD_PAGES = `
+INSERT INTO visit_pages (site_id, slot, path, visit, anon_id, visitor_hash, user_id, pageviews)
+SELECT e.site_id, e.ts / ${SLOT_MS}, e.path, ${visitOf('e')}, max(e.anon_id), max(e.visitor_hash), max(e.user_id), count(*)
+FROM events e WHERE e.seq > (SELECT seq FROM rollup_state WHERE name = 'visits') AND e.bot = 0 AND e.name = 'pageview'
+GROUP BY 1, 2, 3, 4
+ON CONFLICT (site_id, slot, path, visit) DO UPDATE SET
+  pageviews = pageviews + excluded.pageviews,
+  anon_id = COALESCE(anon_id, excluded.anon_id),
+  visitor_hash = COALESCE(visitor_hash, excluded.visitor_hash),
+  user_id = COALESCE(excluded.user_id, user_id)`;
+
+const MARK = `UPDATE rollup_state SET seq = (SELECT COALESCE(max(seq), 0) FROM events) WHERE name = 'visits'`;
+
+/** Folds every event above the watermark into `visits` and `visit_pages`: append after the events inserts of a batch. */
+export const foldVisits = (db: D1Database): D1PreparedStatement[] => [db.prepare(FOLD), db.prepare(FOLD_PAGES), db.prepare(MARK)];
+
+/**
+ * Brings the rollup up to date before a query reads it. The consumer folds after every batch, so
+ * this normally costs one indexed read; it writes only when events arrived another way (a restore,
+ * rows that predate migration 0005, a bulk load).
+ */
+export async function catchUpVisits(db: D1Database): Promise<void> {
+  const row = await db
+    .prepare(`SELECT (SELECT seq FROM rollup_state WHERE name = 'visits') AS mark, (SELECT COALESCE(max(seq), 0) FROM events) AS top`)
+    .first<{ mark: number; top: number }>();
+  if (row && row.top > row.mark) await db.batch(foldVisits(db));
+}
+
+/**
+ * After events are deleted: the watermark drops to the new highest seq, so that SQLite reusing the
+ * freed seq values can't hide new rows from the next fold.
+ */
+export const rewindVisits = (db: D1Database): D1PreparedStatement =>
+  db.prepare(`UPDATE rollup_state SET seq = min(seq, (SELECT COALESCE(max(seq), 0) FROM events)) WHERE name = 'visits'`);
+
+/**
+ * Before deleting the events matched by `where` (alias `e`, with its bound values): removes the
+ * visits those events belong to, whole — a visit is never left half-counted — from both rollups.
+ */
+export const forgetVisits = (db: D1Database, where: string, ...binds: unknown[]): D1PreparedStatement[] =>
+  ['visit_pages', 'visits'].map((table) =>
+    db.prepare(`DELETE FROM ${table} WHERE (site_id, visit) IN (SELECT e.site_id, ${visitOf('e')} FROM events e WHERE ${where})`).bind(...binds),
+  );

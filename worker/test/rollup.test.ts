@@ -1,0 +1,109 @@
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { eraseSubject } from '../src/privacy/subjects';
+import { handleQueue } from '../src/storage/consumer';
+import type { EventsMessage, QueueMessage } from '../src/storage/messages';
+import { catchUpVisits } from '../src/storage/visits';
+import { id } from './helpers';
+
+/**
+ * The per-visit and per-page rollups are kept by the consumer, batch by batch. Whatever order events
+ * arrive in, and however often a batch is redelivered, they must equal a rebuild from scratch.
+ */
+const T0 = Date.parse('2026-11-05T10:00:00Z');
+type Ev = { at: number; name: string; path: string; source?: string; country?: string; bot?: 0 | 1 };
+
+function message(anon: string, session: string, evs: Ev[], bot: 0 | 1 = 0): EventsMessage {
+  return {
+    k: 'ev',
+    site: 'demo',
+    received_at: T0,
+    ctx: {
+      anon_id: anon, user_id: null, session_id: session, visitor_hash: null, country: evs[0]?.country ?? 'DE', region: null, city: null, timezone: null,
+      browser: 'Chrome', os: 'Linux', device: 'desktop', bot, cookieless: 0, consent: 'analytics',
+    },
+    counts: {},
+    events: evs.map((e) => ({
+      id: id('re'), name: e.name, custom: 0, category: 'analytics', ts: T0 + e.at * 60_000, url: `https://shop.example${e.path}`, path: e.path, referrer: null,
+      ref_host: null, source: e.source ?? 'direct', medium: null, utm_source: null, utm_medium: null, utm_campaign: null, utm_term: null, utm_content: null,
+      click_id: null, pageview_id: null, props: null,
+    })),
+  };
+}
+
+async function consume(bodies: EventsMessage[]) {
+  const batch = createMessageBatch<QueueMessage>('tp-events', bodies.map((body) => ({ id: id('m'), timestamp: new Date(), attempts: 1, body })));
+  await handleQueue(batch, env);
+  return { batch, result: await getQueueResult(batch, createExecutionContext()) };
+}
+
+const visitRow = (visit: string) => env.DB.prepare('SELECT * FROM visits WHERE site_id = ?1 AND visit = ?2').bind('demo', visit).first<Record<string, unknown>>();
+const snapshot = async (prefix: string) => ({
+  visits: (await env.DB.prepare('SELECT * FROM visits WHERE visit LIKE ?1 ORDER BY visit').bind(`${prefix}%`).all()).results,
+  pages: (await env.DB.prepare('SELECT * FROM visit_pages WHERE visit LIKE ?1 ORDER BY visit, slot, path').bind(`${prefix}%`).all()).results,
+});
+
+describe('visit rollups', () => {
+  it('late and out-of-order events: the first event sets attribution and entry page, counts add up, redelivery adds nothing', async () => {
+    // Batch 1 holds the middle of the visit; batch 2 brings an earlier page view (from search) and a later click.
+    await consume([message('ro-a1', 'ro-s1', [{ at: 5, name: 'pageview', path: '/pricing' }, { at: 6, name: 'scroll', path: '/pricing' }])]);
+    const late = message('ro-a1', 'ro-s1', [{ at: 1, name: 'pageview', path: '/', source: 'search', country: 'FR' }, { at: 9, name: 'click', path: '/pricing' }]);
+    const { batch } = await consume([late]);
+    await handleQueue(batch, env); // the same messages again: nothing new is inserted, nothing is folded twice
+    expect(await visitRow('ro-s1')).toMatchObject({
+      start_ts: T0 + 60_000, end_ts: T0 + 9 * 60_000, pageviews: 2, events: 4, entry_page: '/', entry_ts: T0 + 60_000, source: 'search', country: 'FR', anon_id: 'ro-a1',
+    });
+    const pages = (await env.DB.prepare("SELECT path, pageviews FROM visit_pages WHERE visit = 'ro-s1' ORDER BY path").all()).results;
+    expect(pages).toEqual([{ path: '/', pageviews: 1 }, { path: '/pricing', pageviews: 1 }]);
+  });
+
+  it('bots are not folded', async () => {
+    await consume([message('ro-bot', 'ro-sbot', [{ at: 1, name: 'pageview', path: '/' }], 1)]);
+    expect(await visitRow('ro-sbot')).toBeNull();
+  });
+
+  it('equals a rebuild from scratch, whatever the batching', async () => {
+    // 12 visits of 2–6 events, shuffled into batches of 1–4 messages of 1–3 events.
+    const evs: { anon: string; session: string; e: Ev }[] = [];
+    for (let v = 0; v < 12; v++) {
+      const k = 2 + (v % 5);
+      for (let i = 0; i < k; i++) {
+        evs.push({ anon: `ro-r-a${v % 7}`, session: `ro-r-s${v}`, e: { at: v * 40 + i * 3, name: i % 3 === 2 ? 'click' : 'pageview', path: `/p${(v + i) % 4}`, source: ['direct', 'search', 'social'][(v + i) % 3], country: ['DE', 'FR'][i % 2] } });
+      }
+    }
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    evs.sort(() => rnd() - 0.5);
+    while (evs.length) {
+      const msgs: EventsMessage[] = [];
+      for (let m = 1 + Math.floor(rnd() * 4); m > 0 && evs.length; m--) {
+        const first = evs.shift()!;
+        const same = [first.e];
+        while (same.length < 3 && evs[0] && evs[0].session === first.session) same.push(evs.shift()!.e);
+        msgs.push(message(first.anon, first.session, same));
+      }
+      await consume(msgs);
+    }
+    const incremental = await snapshot('ro-r-');
+    expect(incremental.visits).toHaveLength(12);
+
+    await env.DB.batch([
+      env.DB.prepare('DELETE FROM visits'),
+      env.DB.prepare('DELETE FROM visit_pages'),
+      env.DB.prepare("UPDATE rollup_state SET seq = 0 WHERE name = 'visits'"),
+    ]);
+    await catchUpVisits(env.DB);
+    expect(await snapshot('ro-r-')).toEqual(incremental);
+  });
+
+  it('erasure removes the subject’s visits; seq values freed by it cannot hide later events from the rollup', async () => {
+    await consume([message('ro-e1', 'ro-se1', [{ at: 1, name: 'pageview', path: '/' }, { at: 2, name: 'pageview', path: '/x' }])]);
+    const report = await eraseSubject(env.DB, env.ARCHIVE, { siteId: 'demo', userId: null, anonIds: ['ro-e1'] }, Date.now());
+    expect(report).toMatchObject({ events: 2, visits: 1 });
+    expect(await visitRow('ro-se1')).toBeNull();
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM visit_pages WHERE visit = 'ro-se1'").first<{ n: number }>())!.n).toBe(0);
+    // The erased rows had the highest seq values; SQLite reuses them for the next inserts.
+    await consume([message('ro-e2', 'ro-se2', [{ at: 3, name: 'pageview', path: '/' }])]);
+    expect(await visitRow('ro-se2')).toMatchObject({ pageviews: 1, events: 1 });
+  });
+});
