@@ -11,7 +11,7 @@ CREATE TABLE visits (
   end_ts       INTEGER NOT NULL,  -- last event
   anon_id      TEXT,
   visitor_hash TEXT,
-  user_id      TEXT,              -- set when any event of the visit carried a linked user id
+  user_id      TEXT,              -- the linked user: from the graph at fold time, set by identify for earlier visits
   pageviews    INTEGER NOT NULL,
   events       INTEGER NOT NULL,
   entry_ts     INTEGER,           -- first page view (NULL: the visit had none)
@@ -29,6 +29,7 @@ CREATE TABLE visits (
   PRIMARY KEY (site_id, visit)
 ) WITHOUT ROWID;
 CREATE INDEX visits_site_start ON visits (site_id, start_ts);
+CREATE INDEX visits_site_anon ON visits (site_id, anon_id);
 
 -- Watermarks of incremental rollups: every events row with seq <= seq is folded in.
 CREATE TABLE rollup_state (
@@ -52,6 +53,7 @@ CREATE TABLE visit_pages (
   PRIMARY KEY (site_id, slot, path, visit)
 ) WITHOUT ROWID;
 CREATE INDEX visit_pages_visit ON visit_pages (site_id, visit);
+CREATE INDEX visit_pages_anon ON visit_pages (site_id, anon_id);
 
 -- Funnel steps and event-name queries seek by (name, page) instead of scanning the range; retention now
 -- goes by event time (events_site_ts), so the receive-time index is dropped to keep inserts as cheap.

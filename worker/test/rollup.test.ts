@@ -1,5 +1,6 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
+import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { linkIdentity } from '../src/identity/links';
 import { eraseSubject } from '../src/privacy/subjects';
 import { handleQueue } from '../src/storage/consumer';
 import type { EventsMessage, QueueMessage } from '../src/storage/messages';
@@ -105,5 +106,32 @@ describe('visit rollups', () => {
     // The erased rows had the highest seq values; SQLite reuses them for the next inserts.
     await consume([message('ro-e2', 'ro-se2', [{ at: 3, name: 'pageview', path: '/' }])]);
     expect(await visitRow('ro-se2')).toMatchObject({ pageviews: 1, events: 1 });
+  });
+
+  it('a login stitches the visits folded before it: stats count one identified visitor across both devices', async () => {
+    const day = 3 * 24 * 60; // 2026-11-08, a day no other test writes
+    await consume([
+      message('ro-i-phone', 'ro-si1', [{ at: day + 1, name: 'pageview', path: '/' }]),
+      message('ro-i-laptop', 'ro-si2', [{ at: day + 60, name: 'pageview', path: '/' }, { at: day + 61, name: 'pageview', path: '/pricing' }]),
+    ]);
+    const stats = async (body: object) => {
+      const res = await SELF.fetch('http://collector.test/api/v1/query', {
+        method: 'POST',
+        headers: { authorization: 'Bearer dev-admin-key' },
+        body: JSON.stringify({ site_id: 'demo', date_range: ['2026-11-08', '2026-11-08'], ...body }),
+      });
+      return ((await res.json()) as { results: { dimensions: string[]; metrics: number[] }[] }).results;
+    };
+    const byType = { metrics: ['visitors', 'visits'], dimensions: ['user:type'] };
+    const topPages = { metrics: ['visitors', 'pageviews'], dimensions: ['event:page'], filters: [['is', 'event:name', ['pageview']]] };
+    expect(await stats(byType)).toEqual([{ dimensions: ['anonymous'], metrics: [2, 2] }]);
+    for (const anonId of ['ro-i-phone', 'ro-i-laptop']) {
+      expect(await linkIdentity(env.DB, { siteId: 'demo', anonId, userId: 'ro-i-user', verified: true, now: Date.now() })).toMatchObject({ ok: true });
+    }
+    expect(await stats(byType)).toEqual([{ dimensions: ['identified'], metrics: [1, 2] }]);
+    expect(await stats(topPages)).toEqual([
+      { dimensions: ['/'], metrics: [1, 2] },
+      { dimensions: ['/pricing'], metrics: [1, 1] },
+    ]);
   });
 });

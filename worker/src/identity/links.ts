@@ -1,3 +1,4 @@
+import { linkVisits } from '../storage/visits';
 import { LINK_LIMITS, MAX_TRAITS_BYTES } from './rules';
 
 export interface LinkRequest {
@@ -68,6 +69,7 @@ export async function linkIdentity(db: D1Database, r: LinkRequest): Promise<Link
         .bind(r.siteId, r.userId, traits, r.now),
     );
   }
+  writes.push(...linkVisits(db, r.siteId, r.anonId));
   const results = await db.batch(writes);
   if (!linked && results[0]!.meta.changes === 0) {
     // Another request linked this anonymous id first: the rule is decided by what is stored.

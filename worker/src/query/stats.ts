@@ -58,9 +58,9 @@ function visitPlan(q: Query, tzOff: number, dims: Dimension[], params: unknown[]
   const d = dims.map((x, i) => `${col(x)} AS d${i}`);
   return `
 WITH v AS (
-  SELECT v.*, COALESCE(v.user_id, l.user_id, v.anon_id, v.visitor_hash, v.visit) AS visitor,
-    CASE WHEN COALESCE(v.user_id, l.user_id) IS NULL THEN 'anonymous' ELSE 'identified' END AS user_type
-  FROM visits v LEFT JOIN identity_links l ON l.site_id = v.site_id AND l.anon_id = v.anon_id
+  SELECT v.*, COALESCE(v.user_id, v.anon_id, v.visitor_hash, v.visit) AS visitor,
+    CASE WHEN v.user_id IS NULL THEN 'anonymous' ELSE 'identified' END AS user_type
+  FROM visits v
   WHERE v.site_id = ?1 AND v.start_ts >= ?2 AND v.start_ts < ?3
 )
 SELECT ${[...d, ''].join(', ')}
@@ -173,9 +173,9 @@ function pagePlan(q: Query, tzOff: number, filters: Filter[], dims: Dimension[],
   const d = dims.map((x, i) => `${col(x)} AS d${i}`);
   return `
 WITH pg AS (
-  SELECT pg.slot, pg.path, pg.visit, pg.pageviews, COALESCE(pg.user_id, l.user_id, pg.anon_id, pg.visitor_hash, pg.visit) AS visitor
-    ${[...dims, ...rest.map(([, dim]) => dim)].includes('user:type') ? `, CASE WHEN COALESCE(pg.user_id, l.user_id) IS NULL THEN 'anonymous' ELSE 'identified' END AS user_type` : ''}
-  FROM visit_pages pg LEFT JOIN identity_links l ON l.site_id = pg.site_id AND l.anon_id = pg.anon_id
+  SELECT pg.slot, pg.path, pg.visit, pg.pageviews, COALESCE(pg.user_id, pg.anon_id, pg.visitor_hash, pg.visit) AS visitor,
+    CASE WHEN pg.user_id IS NULL THEN 'anonymous' ELSE 'identified' END AS user_type
+  FROM visit_pages pg
   WHERE pg.site_id = ?1 AND pg.slot >= ${p(Math.floor(range.from / SLOT_MS))} AND pg.slot < ${p(Math.ceil(range.to / SLOT_MS))}
 )
 SELECT ${[...d, ''].join(', ')} ${[...new Set<Metric>(q.metrics)]

@@ -19,8 +19,10 @@ const FIRST = ['source', 'ref_host', 'utm_source', 'utm_medium', 'utm_campaign',
 // f and p, SQLite takes the bare columns from the row that holds min(ts) — the first event / page view.
 const FOLD = `
 WITH b AS MATERIALIZED (
-  SELECT e.site_id, ${visitOf('e')} AS visit, e.ts, e.name, e.path, e.anon_id, e.visitor_hash, e.user_id, ${FIRST.map((c) => `e.${c}`).join(', ')}
-  FROM events e WHERE e.seq > (SELECT seq FROM rollup_state WHERE name = 'visits') AND e.bot = 0
+  SELECT e.site_id, ${visitOf('e')} AS visit, e.ts, e.name, e.path, e.anon_id, e.visitor_hash, COALESCE(e.user_id, l.user_id) AS user_id,
+    ${FIRST.map((c) => `e.${c}`).join(', ')}
+  FROM events e LEFT JOIN identity_links l ON l.site_id = e.site_id AND l.anon_id = e.anon_id
+  WHERE e.seq > (SELECT seq FROM rollup_state WHERE name = 'visits') AND e.bot = 0
 ),
 f AS (SELECT site_id, visit, min(ts) AS start_ts, count(*) AS n, sum(name = 'pageview') AS pv, ${FIRST.join(', ')} FROM b GROUP BY site_id, visit),
 l AS (SELECT site_id, visit, max(ts) AS end_ts, max(anon_id) AS anon_id, max(visitor_hash) AS visitor_hash, max(user_id) AS user_id FROM b GROUP BY site_id, visit),
@@ -44,8 +46,9 @@ ON CONFLICT (site_id, visit) DO UPDATE SET
 export const SLOT_MS = 900_000;
 const FOLD_PAGES = `
 INSERT INTO visit_pages (site_id, slot, path, visit, anon_id, visitor_hash, user_id, pageviews)
-SELECT e.site_id, e.ts / ${SLOT_MS}, e.path, ${visitOf('e')}, max(e.anon_id), max(e.visitor_hash), max(e.user_id), count(*)
-FROM events e WHERE e.seq > (SELECT seq FROM rollup_state WHERE name = 'visits') AND e.bot = 0 AND e.name = 'pageview'
+SELECT e.site_id, e.ts / ${SLOT_MS}, e.path, ${visitOf('e')}, max(e.anon_id), max(e.visitor_hash), max(COALESCE(e.user_id, l.user_id)), count(*)
+FROM events e LEFT JOIN identity_links l ON l.site_id = e.site_id AND l.anon_id = e.anon_id
+WHERE e.seq > (SELECT seq FROM rollup_state WHERE name = 'visits') AND e.bot = 0 AND e.name = 'pageview'
 GROUP BY 1, 2, 3, 4
 ON CONFLICT (site_id, slot, path, visit) DO UPDATE SET
   pageviews = pageviews + excluded.pageviews,
@@ -57,6 +60,20 @@ const MARK = `UPDATE rollup_state SET seq = (SELECT COALESCE(max(seq), 0) FROM e
 
 /** Folds every event above the watermark into `visits` and `visit_pages`: append after the events inserts of a batch. */
 export const foldVisits = (db: D1Database): D1PreparedStatement[] => [db.prepare(FOLD), db.prepare(FOLD_PAGES), db.prepare(MARK)];
+
+/**
+ * The rollups carry the stitched user, so that stats need no join with the identity graph: rows
+ * folded after a link get it from the graph at fold time; this gives it to the rows of the anonymous
+ * id folded before (run in the batch that links, after the link is written).
+ */
+export const linkVisits = (db: D1Database, siteId: string, anonId: string): D1PreparedStatement[] =>
+  ['visits', 'visit_pages'].map((table) =>
+    db
+      .prepare(
+        `UPDATE ${table} SET user_id = (SELECT user_id FROM identity_links WHERE site_id = ?1 AND anon_id = ?2) WHERE site_id = ?1 AND anon_id = ?2 AND user_id IS NULL`,
+      )
+      .bind(siteId, anonId),
+  );
 
 /**
  * Brings the rollup up to date before a query reads it. The consumer folds after every batch, so
