@@ -1,7 +1,7 @@
 import { CONFIG } from '../config/sites';
 import type { SiteConfig } from '../config/schema';
 import type { Env } from '../env';
-import { rewindVisits, SLOT_MS } from '../storage/visits';
+import { expireVisits, rewindVisits } from '../storage/visits';
 
 const DAY = 86_400_000;
 /** Housekeeping tables: identify attempts feed rate limits and refusal counts; me_requests the self-service limit. */
@@ -34,25 +34,17 @@ async function inBatches(stmt: D1PreparedStatement, size: number, rounds: number
  */
 export async function enforceSite(env: Env, site: SiteConfig, now: number, size = 5000, rounds = 20): Promise<RetentionReport> {
   const days = site.retention_days;
+  const eventsCutoff = now - days.events * DAY;
   const ev = await inBatches(
-    env.DB.prepare('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE site_id = ?1 AND ts < ?2 LIMIT ?3)').bind(site.id, now - days.events * DAY, size),
+    env.DB.prepare('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE site_id = ?1 AND ts < ?2 LIMIT ?3)').bind(site.id, eventsCutoff, size),
     size,
     rounds,
   );
   // A visit goes with its first event's day; rewinding the rollup's watermark matters only if every event went.
-  const vs = await inBatches(
-    env.DB.prepare('DELETE FROM visits WHERE (site_id, visit) IN (SELECT site_id, visit FROM visits WHERE site_id = ?1 AND start_ts < ?2 LIMIT ?3)').bind(site.id, now - days.events * DAY, size),
-    size,
-    rounds,
-  );
-  await inBatches(
-    env.DB.prepare(
-      'DELETE FROM visit_pages WHERE (site_id, slot, path, visit) IN (SELECT site_id, slot, path, visit FROM visit_pages WHERE site_id = ?1 AND slot < ?2 LIMIT ?3)',
-    ).bind(site.id, Math.floor((now - days.events * DAY) / SLOT_MS), size),
-    size,
-    rounds,
-  );
+  const rollups: { n: number; complete: boolean }[] = [];
+  for (const stmt of expireVisits(env.DB, site.id, eventsCutoff, size)) rollups.push(await inBatches(stmt, size, rounds));
   await rewindVisits(env.DB).run();
+  const [visits, pages] = rollups as [{ n: number; complete: boolean }, { n: number; complete: boolean }];
   const rc = await inBatches(
     env.DB.prepare(
       'DELETE FROM consent_receipts WHERE site_id = ?1 AND receipt_id IN (SELECT receipt_id FROM consent_receipts WHERE site_id = ?1 AND ts < ?2 LIMIT ?3)',
@@ -76,7 +68,7 @@ export async function enforceSite(env: Env, site: SiteConfig, now: number, size 
     if (old.length) await env.ARCHIVE.delete(old);
     archived += old.length;
   } while (cursor);
-  return { site: site.id, events: ev.n, visits: vs.n, receipts: rc.n, archive_objects: archived, complete: ev.complete && rc.complete && vs.complete };
+  return { site: site.id, events: ev.n, visits: visits.n, receipts: rc.n, archive_objects: archived, complete: ev.complete && rc.complete && visits.complete && pages.complete };
 }
 
 export async function enforceRetention(env: Env, now: number): Promise<{ sites: RetentionReport[]; identify_attempts: number; me_requests: number }> {

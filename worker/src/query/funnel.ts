@@ -1,4 +1,5 @@
 import type { Funnel } from './schema';
+import { eventVisitor } from '../storage/visits';
 import { resolveRange } from './time';
 
 const UNIT = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -23,7 +24,7 @@ export async function runFunnel(db: D1Database, f: Funnel, tz: string, now: numb
   });
   // One indexed read per step (events_site_name seeks by name and page), stitched to the visitor.
   const match = conds.map(
-    (c, i) => `SELECT COALESCE(e.user_id, l.user_id, e.anon_id, e.visitor_hash, e.id) AS visitor, e.ts, ${i + 1} AS step
+    (c, i) => `SELECT ${eventVisitor('e', 'l')} AS visitor, e.ts, ${i + 1} AS step
       FROM events e LEFT JOIN identity_links l ON l.site_id = e.site_id AND l.anon_id = e.anon_id
       WHERE e.site_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 AND e.bot = 0 AND ${c}`,
   );

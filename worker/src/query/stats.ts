@@ -1,6 +1,6 @@
 import { apiError } from '../http/errors';
 import type { Dimension, Metric, Query } from './schema';
-import { catchUpVisits, SLOT_MS, visitOf } from '../storage/visits';
+import { catchUpVisits, eventVisitor, SLOT_MS, visitOf } from '../storage/visits';
 import { resolveRange } from './time';
 
 /** Metrics a visit row answers by itself (the rollup in `visits`). */
@@ -34,6 +34,16 @@ function conditions(filters: Filter[], col: (d: Dimension) => string, p: (v: unk
     return `(${values.map((v) => `instr(lower(${c}), lower(${p(v)})) > 0`).join(' OR ')})`;
   });
 }
+/** The metrics' SQL (only those asked for, plus visitors for conversion_rate) and `n_rows`, which tells empty groups apart. */
+function metricColumns(q: Query, exprs: Partial<Record<Metric, string>>): string {
+  const wanted = new Set<Metric>(q.metrics.includes('conversion_rate') ? [...q.metrics, 'visitors'] : q.metrics);
+  return [...wanted].filter((m) => exprs[m]).map((m) => `${exprs[m]} AS ${m}`).concat('count(*) AS n_rows').join(', ');
+}
+const whereClause = (conds: string[]) => (conds.length ? `WHERE ${conds.join(' AND ')}` : '');
+const groupBy = (dims: Dimension[]) => (dims.length ? `GROUP BY ${dims.map((_, i) => `d${i}`).join(', ')}` : '');
+/** A rollup row's visitor and user type: the rollups carry the stitched user id themselves. */
+const rollupVisitor = (a: string) =>
+  `COALESCE(${a}.user_id, ${a}.anon_id, ${a}.visitor_hash, ${a}.visit) AS visitor, CASE WHEN ${a}.user_id IS NULL THEN 'anonymous' ELSE 'identified' END AS user_type`;
 const timeExpr = (d: Dimension, ts: string, tzOff: number) =>
   `strftime('${d === 'time:day' ? '%Y-%m-%d' : '%Y-%m-%d %H:00'}', (${ts} + ${tzOff}) / 1000, 'unixepoch')`;
 
@@ -58,17 +68,21 @@ function visitPlan(q: Query, tzOff: number, dims: Dimension[], params: unknown[]
   const d = dims.map((x, i) => `${col(x)} AS d${i}`);
   return `
 WITH v AS (
-  SELECT v.*, COALESCE(v.user_id, v.anon_id, v.visitor_hash, v.visit) AS visitor,
-    CASE WHEN v.user_id IS NULL THEN 'anonymous' ELSE 'identified' END AS user_type
+  SELECT v.*, ${rollupVisitor('v')}
   FROM visits v
   WHERE v.site_id = ?1 AND v.start_ts >= ?2 AND v.start_ts < ?3
 )
-SELECT ${[...d, ''].join(', ')}
-  count(DISTINCT visitor) AS visitors, count(*) AS visits, sum(pageviews) AS pageviews, sum(events) AS events,
-  100.0 * sum(pageviews <= 1) / count(*) AS bounce_rate, avg(end_ts - start_ts) / 1000.0 AS visit_duration,
-  sum(pageviews) * 1.0 / count(*) AS views_per_visit, count(*) AS n_rows
-FROM v ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-${dims.length ? `GROUP BY ${dims.map((_, i) => `d${i}`).join(', ')}` : ''}`;
+SELECT ${[...d, ''].join(', ')} ${metricColumns(q, {
+    visitors: 'count(DISTINCT visitor)',
+    visits: 'count(*)',
+    pageviews: 'sum(pageviews)',
+    events: 'sum(events)',
+    bounce_rate: '100.0 * sum(pageviews <= 1) / count(*)',
+    visit_duration: 'avg(end_ts - start_ts) / 1000.0',
+    views_per_visit: 'sum(pageviews) * 1.0 / count(*)',
+  })}
+FROM v ${whereClause(where)}
+${groupBy(dims)}`;
 }
 
 function eventPlan(q: Query, tzOff: number, filters: Filter[], dims: Dimension[], params: unknown[]): string {
@@ -96,13 +110,12 @@ function eventPlan(q: Query, tzOff: number, filters: Filter[], dims: Dimension[]
     ? `CASE WHEN name = 'pageview' THEN COALESCE(max(CASE WHEN name = 'scroll' THEN CAST(json_extract(props, '$.depth') AS INTEGER) END) OVER (PARTITION BY pageview_id), 0) END`
     : 'NULL';
   // Only the columns and metrics the query asks for: every extra column is carried through the GROUP BY sort.
-  const wanted = new Set<Metric>(q.metrics.includes('conversion_rate') ? [...q.metrics, 'visitors'] : q.metrics);
   const cols = [
     'e.name',
     'e.path',
     'e.ts',
     `${visitOf('e')} AS visit`,
-    'COALESCE(e.user_id, l.user_id, e.anon_id, e.visitor_hash, e.id) AS visitor',
+    `${eventVisitor('e', 'l')} AS visitor`,
     ...([...dims, ...filters.map(([, dim]) => dim)].includes('user:type')
       ? [`CASE WHEN COALESCE(e.user_id, l.user_id) IS NULL THEN 'anonymous' ELSE 'identified' END AS user_type`]
       : []),
@@ -116,12 +129,10 @@ WITH ev AS (
   ${joinVisits ? `LEFT JOIN visits v ON v.site_id = e.site_id AND v.visit = ${visitOf('e')}` : ''}
   WHERE e.site_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 AND e.bot = 0 ${scan.length ? `AND ${scan.join(' AND ')}` : ''}
 ),
-f AS (${scroll ? `SELECT * FROM (SELECT ev.*, ${depth} AS depth FROM ev)` : 'SELECT * FROM ev'} ${where.length ? `WHERE ${where.join(' AND ')}` : ''})`;
-  const select = (exprs: Partial<Record<Metric, string>>) =>
-    [...wanted].filter((m) => exprs[m]).map((m) => `${exprs[m]} AS ${m}`).concat('count(*) AS n_rows').join(', ');
+f AS (${scroll ? `SELECT * FROM (SELECT ev.*, ${depth} AS depth FROM ev)` : 'SELECT * FROM ev'} ${whereClause(where)})`;
   if (!whole) {
     return `${head}
-SELECT ${[...d, ''].join(', ')} ${select({
+SELECT ${[...d, ''].join(', ')} ${metricColumns(q, {
       visitors: 'count(DISTINCT visitor)',
       visits: 'count(DISTINCT visit)',
       pageviews: "sum(name = 'pageview')",
@@ -129,7 +140,7 @@ SELECT ${[...d, ''].join(', ')} ${select({
       views_per_visit: "sum(name = 'pageview') * 1.0 / count(DISTINCT visit)",
       scroll_depth: "sum(depth) * 1.0 / NULLIF(sum(name = 'pageview'), 0)",
     })}
-FROM f ${dn.length ? `GROUP BY ${dn.join(', ')}` : ''}`;
+FROM f ${groupBy(dims)}`;
   }
   // Whole-visit metrics: one row per (group, visit) first, so that each visit counts once per group.
   return `${head},
@@ -137,7 +148,7 @@ g1 AS (
   SELECT ${[...d, ''].join(', ')} visit, visitor, sum(name = 'pageview') AS pv, count(*) AS n, ${scroll ? 'sum(depth)' : 'NULL'} AS depth_sum, max(v_pvs) AS v_pvs, max(v_dur) AS v_dur
   FROM f GROUP BY ${[...dn, 'visit', 'visitor'].join(', ')}
 )
-SELECT ${[...dn, ''].join(', ')} ${select({
+SELECT ${[...dn, ''].join(', ')} ${metricColumns(q, {
     visitors: 'count(DISTINCT visitor)',
     visits: 'count(DISTINCT visit)',
     pageviews: 'sum(pv)',
@@ -147,7 +158,7 @@ SELECT ${[...dn, ''].join(', ')} ${select({
     views_per_visit: 'sum(pv) * 1.0 / count(DISTINCT visit)',
     scroll_depth: 'sum(depth_sum) * 1.0 / NULLIF(sum(pv), 0)',
   })}
-FROM g1 ${dn.length ? `GROUP BY ${dn.join(', ')}` : ''}`;
+FROM g1 ${groupBy(dims)}`;
 }
 
 /**
@@ -173,16 +184,19 @@ function pagePlan(q: Query, tzOff: number, filters: Filter[], dims: Dimension[],
   const d = dims.map((x, i) => `${col(x)} AS d${i}`);
   return `
 WITH pg AS (
-  SELECT pg.slot, pg.path, pg.visit, pg.pageviews, COALESCE(pg.user_id, pg.anon_id, pg.visitor_hash, pg.visit) AS visitor,
-    CASE WHEN pg.user_id IS NULL THEN 'anonymous' ELSE 'identified' END AS user_type
+  SELECT pg.slot, pg.path, pg.visit, pg.pageviews, ${rollupVisitor('pg')}
   FROM visit_pages pg
   WHERE pg.site_id = ?1 AND pg.slot >= ${p(Math.floor(range.from / SLOT_MS))} AND pg.slot < ${p(Math.ceil(range.to / SLOT_MS))}
 )
-SELECT ${[...d, ''].join(', ')} ${[...new Set<Metric>(q.metrics)]
-    .map((m) => `${{ visitors: 'count(DISTINCT visitor)', visits: 'count(DISTINCT visit)', pageviews: 'sum(pageviews)', events: 'sum(pageviews)', views_per_visit: 'sum(pageviews) * 1.0 / count(DISTINCT visit)' }[m as 'visits']} AS ${m}`)
-    .join(', ')}, count(*) AS n_rows
-FROM pg ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-${dims.length ? `GROUP BY ${dims.map((_, i) => `d${i}`).join(', ')}` : ''}`;
+SELECT ${[...d, ''].join(', ')} ${metricColumns(q, {
+    visitors: 'count(DISTINCT visitor)',
+    visits: 'count(DISTINCT visit)',
+    pageviews: 'sum(pageviews)',
+    events: 'sum(pageviews)',
+    views_per_visit: 'sum(pageviews) * 1.0 / count(DISTINCT visit)',
+  })}
+FROM pg ${whereClause(where)}
+${groupBy(dims)}`;
 }
 
 /** The visit rollup answers when nothing selects or splits individual events. */

@@ -12,6 +12,12 @@
 /** The visit an event belongs to: its session id, or for cookieless traffic the day's visitor hash. */
 export const visitOf = (e: string) => `COALESCE(${e}.session_id, 'h:' || COALESCE(${e}.visitor_hash, ${e}.id))`;
 
+/**
+ * An event's stitched visitor, read through `identity_links` (alias `l`, joined on the anonymous id): the linked user, else
+ * the anonymous id, else the cookieless hash, else the event itself.
+ */
+export const eventVisitor = (e: string, l: string) => `COALESCE(${e}.user_id, ${l}.user_id, ${e}.anon_id, ${e}.visitor_hash, ${e}.id)`;
+
 /** Attribution columns: the visit's first event's values. */
 const FIRST = ['source', 'ref_host', 'utm_source', 'utm_medium', 'utm_campaign', 'country', 'device', 'browser', 'os'] as const;
 
@@ -102,3 +108,16 @@ export const forgetVisits = (db: D1Database, where: string, ...binds: unknown[])
   ['visit_pages', 'visits'].map((table) =>
     db.prepare(`DELETE FROM ${table} WHERE (site_id, visit) IN (SELECT e.site_id, ${visitOf('e')} FROM events e WHERE ${where})`).bind(...binds),
   );
+
+/**
+ * Retention: visits that started before `cutoff` and page slots before it, each as one bounded delete of at most
+ * `size` rows (run them until they delete fewer), then `rewindVisits`.
+ */
+export const expireVisits = (db: D1Database, siteId: string, cutoff: number, size: number): D1PreparedStatement[] => [
+  db
+    .prepare('DELETE FROM visits WHERE (site_id, visit) IN (SELECT site_id, visit FROM visits WHERE site_id = ?1 AND start_ts < ?2 LIMIT ?3)')
+    .bind(siteId, cutoff, size),
+  db
+    .prepare('DELETE FROM visit_pages WHERE (site_id, slot, path, visit) IN (SELECT site_id, slot, path, visit FROM visit_pages WHERE site_id = ?1 AND slot < ?2 LIMIT ?3)')
+    .bind(siteId, Math.floor(cutoff / SLOT_MS), size),
+];
