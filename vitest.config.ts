@@ -21,7 +21,7 @@ export default defineConfig(async () => {
           ],
           test: {
             name: 'worker',
-            include: ['worker/**/*.test.ts', 'test/contract/**/*.test.ts'],
+            include: ['worker/**/*.test.ts', 'shared/**/*.test.ts', 'test/contract/**/*.test.ts'],
             setupFiles: ['./worker/test/apply-migrations.ts'],
             globalSetup: ['./worker/test/receiver.global.ts'],
           },

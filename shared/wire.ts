@@ -1,7 +1,7 @@
 /**
  * The wire format between snippet and collector — the one place its short keys are defined.
  * The snippet imports only these types and constants (no validator in the browser bundle);
- * the worker validates with `shared/schema.ts`, built on the same keys.
+ * the worker validates events with `shared/event.ts` and the other bodies with `shared/schema.ts`.
  *
  * POST /v1/e  (text/plain or application/json) — an event batch:
  * ```

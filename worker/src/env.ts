@@ -29,4 +29,4 @@ declare global {
   }
 }
 
-export type AppEnv = { Bindings: Env; Variables: { requestId: string } };
+export type AppEnv = { Bindings: Env };

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { requestId } from 'hono/request-id';
 import { CONFIG } from './config/sites';
 import { originAllowed } from './config/secrets';
 import { deleteOldSalts } from './enrich/visitor-hash';
@@ -27,7 +26,6 @@ import type { QueueMessage } from './storage/messages';
 
 export const app = new Hono<AppEnv>();
 
-app.use(requestId());
 app.options('*', (c) => preflight(c, (origin) => Object.values(CONFIG.sites).some((s) => originAllowed(c.env, s, origin))));
 app.route('/', snippetRoute);
 app.route('/', siteConfigRoute);

@@ -14,13 +14,8 @@ const CLICK_IDS = ['gclid', 'gbraid', 'wbraid', 'dclid', 'msclkid', 'fbclid', 't
 const clip = (v: string | null): string | null => (v ? v.slice(0, 256) : null);
 
 /** UTM parameters and ad click ids from a page URL. */
-export function campaignFrom(pageUrl: string): Campaign {
-  let q: URLSearchParams;
-  try {
-    q = new URL(pageUrl).searchParams;
-  } catch {
-    q = new URLSearchParams();
-  }
+export function campaignFrom(page: URL): Campaign {
+  const q = page.searchParams;
   let click: string | null = null;
   for (const id of CLICK_IDS) {
     const v = q.get(id);

@@ -8,7 +8,7 @@ import { dailySalt, deleteOldSalts, forgetSalt, utcDay, visitorHash } from './vi
 
 describe('enrichment', () => {
   it('classifies referrers into source and medium', () => {
-    const page = 'https://shop.example/';
+    const page = new URL('https://shop.example/');
     const none = { utm_source: null, utm_medium: null, click_id: null };
     expect(classify(undefined, page, none)).toEqual({ source: null, medium: 'direct', referrerHost: null });
     expect(classify('https://www.google.co.uk/search?q=x', page, none)).toMatchObject({ source: 'Google', medium: 'search' });
@@ -23,7 +23,7 @@ describe('enrichment', () => {
   });
 
   it('reads UTM parameters and the first click id', () => {
-    expect(campaignFrom('https://s.example/?utm_source=a&utm_medium=b&utm_campaign=c&utm_term=d&utm_content=e&fbclid=F&gclid=G')).toEqual({
+    expect(campaignFrom(new URL('https://s.example/?utm_source=a&utm_medium=b&utm_campaign=c&utm_term=d&utm_content=e&fbclid=F&gclid=G'))).toEqual({
       utm_source: 'a', utm_medium: 'b', utm_campaign: 'c', utm_term: 'd', utm_content: 'e', click_id: 'gclid:G',
     });
   });

@@ -3,12 +3,11 @@ import type { EnrichedEvent } from '../storage/messages';
 import { campaignFrom } from './campaign';
 import { classify } from './referrer';
 
-/** The per-event half of enrichment: path, and for page views the source and campaign. */
-export function enrichEvent(e: WireEvent): EnrichedEvent {
-  const url = new URL(e.u);
+/** The per-event half of enrichment: path, and for page views the source and campaign. `url` is `e.u` parsed. */
+export function enrichEvent(e: WireEvent, url: URL): EnrichedEvent {
   const isPageview = e.n === EVENT.pageview;
-  const campaign = isPageview ? campaignFrom(e.u) : null;
-  const src = isPageview && campaign ? classify(e.r, e.u, campaign) : null;
+  const campaign = isPageview ? campaignFrom(url) : null;
+  const src = isPageview && campaign ? classify(e.r, url, campaign) : null;
   return {
     id: e.i,
     name: e.n,

@@ -48,9 +48,9 @@ function searchEngine(host: string): string | null {
 
 /**
  * Classifies the referrer of a page view. UTM medium/source win over the referrer, click ids mean paid.
- * @example classify('https://www.google.de/', 'https://shop.example/', {}) // {source:'Google', medium:'search'}
+ * @example classify('https://www.google.de/', new URL('https://shop.example/'), {}) // {source:'Google', medium:'search'}
  */
-export function classify(referrer: string | undefined, pageUrl: string, utm: { utm_source?: string | null; utm_medium?: string | null; click_id?: string | null }): Source {
+export function classify(referrer: string | undefined, page: URL, utm: { utm_source?: string | null; utm_medium?: string | null; click_id?: string | null }): Source {
   let host: string | null = null;
   if (referrer) {
     try {
@@ -60,12 +60,7 @@ export function classify(referrer: string | undefined, pageUrl: string, utm: { u
       host = null;
     }
   }
-  let pageHost = '';
-  try {
-    pageHost = new URL(pageUrl).hostname.toLowerCase().replace(/^www\./, '');
-  } catch {
-    /* validated upstream */
-  }
+  const pageHost = page.hostname.toLowerCase().replace(/^www\./, '');
   const medium = utm.utm_medium?.toLowerCase() ?? null;
   const utmSource = utm.utm_source ?? null;
   if (medium || utmSource) {

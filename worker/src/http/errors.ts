@@ -33,7 +33,8 @@ export function onError(err: Error, c: Context): Response {
     }
     return res;
   }
-  const requestId = c.get('requestId' as never) as string | undefined;
+  // Cloudflare's ray id names the request in its logs too; locally there is none, so a fresh id.
+  const requestId = c.req.header('cf-ray') ?? crypto.randomUUID();
   console.error(JSON.stringify({ level: 'error', msg: err.message, name: err.name, stack: err.stack, requestId, path: c.req.path }));
   if (err instanceof ConfigError) {
     return Response.json({ error: { code: 'misconfigured', message: 'the collector is misconfigured; see its logs' } }, { status: 500 });

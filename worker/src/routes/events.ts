@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
-import { batchSchema, eventSchema, firstIssue, type FieldError } from '../../../shared/schema';
-import { EVENT, type WireEvent } from '../../../shared/wire';
+import { parseEvent } from '../../../shared/event';
+import { batchSchema, type FieldError } from '../../../shared/schema';
+import { EVENT } from '../../../shared/wire';
 import { requireSecret } from '../config/secrets';
 import { permission } from '../consent/enforce';
 import { verifyToken } from '../consent/token';
@@ -37,12 +38,12 @@ export const eventsRoute = new Hono<AppEnv>().post('/v1/e', async function inges
   const keep: EnrichedEvent[] = [];
 
   batch.e.forEach((raw, index) => {
-    const r = eventSchema.safeParse(raw);
-    if (!r.success) {
-      rejected.push({ index, ...firstIssue(r.error, `e.${index}`) });
+    const r = parseEvent(raw, now);
+    if (!r.ok) {
+      rejected.push({ index, ...r.error, field: r.error.field === undefined ? `e.${index}` : `e.${index}.${r.error.field}` });
       return;
     }
-    const e: WireEvent = r.data;
+    const e = r.event;
     if (!site.categories.some((cat) => cat.id === e.c)) {
       rejected.push({ index, code: 'unknown_category', message: `category must be one of: ${site.categories.map((x) => x.id).join(', ')}`, field: `e.${index}.c` });
       return;
@@ -55,7 +56,7 @@ export const eventsRoute = new Hono<AppEnv>().post('/v1/e', async function inges
       bump('dropped_bot');
       return;
     }
-    keep.push(enrichEvent(e));
+    keep.push(enrichEvent(e, r.url));
   });
   if (rejected.length) counts.rejected = rejected.length;
   if (token && !token.ok) counts[`token_${token.reason}`] = 1;
