@@ -21,13 +21,20 @@ describe('ingest → queue → D1 and R2', () => {
       utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'nov', medium: 'email', source: 'newsletter',
       ref_host: 'google.de', browser: 'Chrome', os: 'Mac OS', device: 'desktop', bot: 0, cookieless: 0, consent: 'analytics',
     });
-    expect(typeof pv.visitor_hash).toBe('string');
+    // Anonymous id and session id tell visitors and visits apart: the IP-derived hash is not kept.
+    expect(pv.visitor_hash).toBeNull();
     const custom = rows.find((r) => r.id === e2.i)!;
     expect(custom).toMatchObject({ name: 'signup', custom: 1, source: null });
     expect(JSON.parse(custom.props as string)).toEqual({ plan: 'pro', seats: 3 });
 
     // The raw IP is stored nowhere.
     expect(JSON.stringify(rows)).not.toContain('203.0.113.9');
+
+    // Without a session id (an API client, say) the daily hash is what groups the visit.
+    const e3 = event();
+    expect((await post('/v1/e', { s: 'demo', t: token, a: anon, e: [e3] })).status).toBe(202);
+    const [noSession] = await eventsOf({ ids: [e3.i] });
+    expect(noSession!.visitor_hash).toMatch(/^[0-9a-f]{32}$/);
 
     const listed = await env.ARCHIVE.list({ prefix: 'events/demo/' });
     const bodies = await Promise.all(listed.objects.map(async (o) => (await env.ARCHIVE.get(o.key))!.text()));

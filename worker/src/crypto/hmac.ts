@@ -18,7 +18,12 @@ export async function sha256Hex(data: string): Promise<string> {
   return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(data))));
 }
 
-export const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+export const toHex = (bytes: Uint8Array): string => {
+  let out = '';
+  for (const b of bytes) out += HEX[b];
+  return out;
+};
 
 export function fromHex(hex: string): Uint8Array | null {
   if (!/^(?:[0-9a-fA-F]{2})*$/.test(hex)) return null;

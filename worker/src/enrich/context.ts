@@ -24,11 +24,15 @@ export async function batchContext(
   const ua = req.headers.get('user-agent') ?? '';
   const identified = perm.granted.has('analytics');
   const geo = geoFrom(req.cf);
+  const anon_id = identified ? batch.a ?? null : null;
+  const session_id = identified ? batch.ss ?? null : null;
   return {
-    anon_id: identified ? batch.a ?? null : null,
+    anon_id,
     user_id: null,
-    session_id: identified ? batch.ss ?? null : null,
-    visitor_hash: await visitorHash(await dailySalt(db, now), site.id, ip, ua),
+    session_id,
+    // The IP-derived hash only where nothing else tells visitors and visits apart: with an anonymous id
+    // and a session id (consented snippet traffic) it would never be read, so it is not kept.
+    visitor_hash: anon_id && session_id ? null : await visitorHash(await dailySalt(db, now), site.id, ip, ua),
     ...geo,
     browser: agent.browser,
     os: agent.os,

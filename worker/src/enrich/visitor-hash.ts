@@ -5,19 +5,21 @@ import { sha256Hex, toHex } from '../crypto/hmac';
  * kept only in D1 (table `salts`), replaced every UTC day, and old salts are deleted by the cron job,
  * so yesterday's hashes can't be recomputed or linked to today's. The raw IP is never stored or queued.
  */
-let cached: { day: string; salt: string } | null = null;
+let cached: { salt: string; from: number; until: number } | null = null;
+const DAY_MS = 86_400_000;
 
 export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /** Today's salt: read once per isolate per day (not per request), created on first use. */
 export async function dailySalt(db: D1Database, now: number): Promise<string> {
+  if (cached && now >= cached.from && now < cached.until) return cached.salt;
   const day = utcDay(now);
-  if (cached?.day === day) return cached.salt;
   const fresh = toHex(crypto.getRandomValues(new Uint8Array(32)));
   await db.prepare('INSERT OR IGNORE INTO salts (day, salt) VALUES (?1, ?2)').bind(day, fresh).run();
   const row = await db.prepare('SELECT salt FROM salts WHERE day = ?1').bind(day).first<{ salt: string }>();
   const salt = row?.salt ?? fresh;
-  cached = { day, salt };
+  const from = now - (now % DAY_MS);
+  cached = { salt, from, until: from + DAY_MS };
   return salt;
 }
 
