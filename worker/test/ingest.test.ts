@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { readArchive } from '../src/storage/archive';
 import { consentToken, event, eventsOf, id, post, settle, waitForRows } from './helpers';
 
 describe('ingest → queue → D1 and R2', () => {
@@ -37,7 +38,8 @@ describe('ingest → queue → D1 and R2', () => {
     expect(noSession!.visitor_hash).toMatch(/^[0-9a-f]{32}$/);
 
     const listed = await env.ARCHIVE.list({ prefix: 'events/demo/' });
-    const bodies = await Promise.all(listed.objects.map(async (o) => (await env.ARCHIVE.get(o.key))!.text()));
+    expect(listed.objects.every((o) => o.key.endsWith('.ndjson.gz'))).toBe(true);
+    const bodies = await Promise.all(listed.objects.map(async (o) => readArchive(o.key, (await env.ARCHIVE.get(o.key))!)));
     const archived = bodies.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l));
     expect(archived.map((r) => r.id)).toEqual(expect.arrayContaining([e1.i, e2.i]));
     expect(bodies.join('')).not.toContain('203.0.113.9');

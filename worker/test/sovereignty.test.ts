@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { hmacSha256, toHex } from '../src/crypto/hmac';
 import { CONFIG } from '../src/config/sites';
 import { enforceSite } from '../src/privacy/retention';
+import { readArchive } from '../src/storage/archive';
 import { consentBody, event, id, post, waitForRows } from './helpers';
 
 const ADMIN = { authorization: 'Bearer dev-admin-key' };
@@ -36,14 +37,14 @@ async function mentions(needles: string[]): Promise<string[]> {
     if (needles.some((x) => rows.includes(x))) found.push(`d1:${name}`);
   }
   for (const o of (await env.ARCHIVE.list({ prefix: 'events/' })).objects) {
-    const text = await (await env.ARCHIVE.get(o.key))!.text();
+    const text = await readArchive(o.key, (await env.ARCHIVE.get(o.key))!);
     if (needles.some((x) => text.includes(x))) found.push(`r2:${o.key}`);
   }
   return found;
 }
 const archived = async (anon: string) => {
   let n = 0;
-  for (const o of (await env.ARCHIVE.list({ prefix: 'events/demo/' })).objects) n += (await (await env.ARCHIVE.get(o.key))!.text()).split(anon).length - 1;
+  for (const o of (await env.ARCHIVE.list({ prefix: 'events/demo/' })).objects) n += (await readArchive(o.key, (await env.ARCHIVE.get(o.key))!)).split(anon).length - 1;
   return n;
 };
 
@@ -105,10 +106,14 @@ describe('visitor self-service /v1/me', () => {
     const events = await sendEvents(b, 2);
     await waitForRows('SELECT 1 FROM events WHERE anon_id = ?1', [b.a], 2);
     expect(await archived(b.a)).toBe(2);
+    // An object from before the archive was compressed: plain NDJSON, with another visitor's line too.
+    const legacy = `events/demo/2026/01/01/00/legacy-${b.a}.ndjson`;
+    await env.ARCHIVE.put(legacy, `${JSON.stringify({ id: 'legacy-1', anon_id: b.a })}\n${JSON.stringify({ id: 'legacy-2', anon_id: 'someone-else' })}\n`);
     const res = await me(b, 'DELETE');
     expect(res.status).toBe(200);
-    expect(((await res.json()) as any).removed).toMatchObject({ events: 2, browser_secrets: 1, receipts_anonymized: 1, archive: { records_removed: 2 } });
+    expect(((await res.json()) as any).removed).toMatchObject({ events: 2, browser_secrets: 1, receipts_anonymized: 1, archive: { records_removed: 3 } });
     expect(await mentions([b.a])).toEqual([]);
+    expect(await (await env.ARCHIVE.get(legacy))!.text()).toBe(`${JSON.stringify({ id: 'legacy-2', anon_id: 'someone-else' })}\n`);
     expect((await me(b)).status).toBe(401);
     // The same events retried (offline outbox) with the old, still-valid token: dropped.
     expect((await post('/v1/e', { s: 'demo', t: b.t, a: b.a, e: events })).status).toBe(202);

@@ -1,4 +1,5 @@
 import { linksOf } from '../identity/links';
+import { packArchive, readArchive } from '../storage/archive';
 import { forgetVisits, rewindVisits } from '../storage/visits';
 import { tombstoneStatements, type Reason } from './tombstones';
 
@@ -142,7 +143,7 @@ export async function eraseFromArchive(bucket: R2Bucket, s: Subject): Promise<Ar
       report.objects_scanned++;
       const body = await bucket.get(obj.key);
       if (!body) continue;
-      const text = await body.text();
+      const text = await readArchive(obj.key, body);
       if (!needles.some((x) => text.includes(x))) continue;
       const lines = text.split('\n').filter(Boolean);
       const keep = lines.filter((line) => {
@@ -152,7 +153,11 @@ export async function eraseFromArchive(bucket: R2Bucket, s: Subject): Promise<Ar
       report.records_removed += lines.length - keep.length;
       if (keep.length === lines.length) continue;
       if (keep.length) {
-        await bucket.put(obj.key, keep.join('\n') + '\n', { httpMetadata: body.httpMetadata, customMetadata: { ...body.customMetadata, events: String(keep.length) } });
+        const ndjson = keep.join('\n') + '\n';
+        await bucket.put(obj.key, obj.key.endsWith('.gz') ? await packArchive(ndjson) : ndjson, {
+          httpMetadata: body.httpMetadata,
+          customMetadata: { ...body.customMetadata, events: String(keep.length) },
+        });
         report.objects_rewritten++;
       } else {
         await bucket.delete(obj.key);
