@@ -103,7 +103,7 @@ describe('visit rollups', () => {
     expect(report).toMatchObject({ events: 2, visits: 1 });
     expect(await visitRow('ro-se1')).toBeNull();
     expect((await env.DB.prepare("SELECT count(*) AS n FROM visit_pages WHERE visit = 'ro-se1'").first<{ n: number }>())!.n).toBe(0);
-    // The erased rows had the highest seq values; SQLite reuses them for the next inserts.
+    // The erased rows had the highest seq values; without AUTOINCREMENT SQLite would hand them out again.
     await consume([message('ro-e2', 'ro-se2', [{ at: 3, name: 'pageview', path: '/' }])]);
     expect(await visitRow('ro-se2')).toMatchObject({ pageviews: 1, events: 1 });
   });

@@ -101,6 +101,21 @@ describe('visitor self-service /v1/me', () => {
     expect(JSON.stringify(data)).not.toContain(b.k);
   });
 
+  it('an export cursor that had passed the erased rows still sees every event stored after the erasure', async () => {
+    const b = await browser();
+    await sendEvents(b, 2);
+    await waitForRows('SELECT 1 FROM events WHERE anon_id = ?1', [b.a], 2);
+    // A client that has exported everything holds the newest seq as its cursor; the erasure removes exactly those rows.
+    const newest = (await env.DB.prepare('SELECT max(seq) AS seq FROM events').first<{ seq: number }>())!.seq;
+    expect((await env.DB.prepare('SELECT max(seq) AS seq FROM events WHERE anon_id = ?1').bind(b.a).first<{ seq: number }>())!.seq).toBe(newest);
+    expect((await me(b, 'DELETE')).status).toBe(200);
+    const later = await browser();
+    const events = await sendEvents(later, 2);
+    await waitForRows('SELECT 1 FROM events WHERE anon_id = ?1', [later.a], 2);
+    const page = (await (await api(`/api/v1/events?site_id=demo&cursor=${newest}&limit=1000`)).json()) as { events: { id: string }[] };
+    expect(page.events.map((e) => e.id).sort()).toEqual(events.map((e) => e.i).sort());
+  }, 20_000);
+
   it('DELETE erases this browser\'s data; the secret stops working; a late retry is dropped', async () => {
     const b = await browser();
     const events = await sendEvents(b, 2);

@@ -1,7 +1,7 @@
 import { CONFIG } from '../config/sites';
 import type { SiteConfig } from '../config/schema';
 import type { Env } from '../env';
-import { expireVisits, rewindVisits } from '../storage/visits';
+import { expireVisits } from '../storage/visits';
 
 const DAY = 86_400_000;
 /** Housekeeping tables: identify attempts feed rate limits and refusal counts; me_requests the self-service limit. */
@@ -40,10 +40,9 @@ export async function enforceSite(env: Env, site: SiteConfig, now: number, size 
     size,
     rounds,
   );
-  // A visit goes with its first event's day; rewinding the rollup's watermark matters only if every event went.
+  // A visit goes with its first event's day.
   const rollups: { n: number; complete: boolean }[] = [];
   for (const stmt of expireVisits(env.DB, site.id, eventsCutoff, size)) rollups.push(await inBatches(stmt, size, rounds));
-  await rewindVisits(env.DB).run();
   const [visits, pages] = rollups as [{ n: number; complete: boolean }, { n: number; complete: boolean }];
   const rc = await inBatches(
     env.DB.prepare(

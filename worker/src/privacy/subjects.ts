@@ -1,6 +1,6 @@
 import { linksOf } from '../identity/links';
 import { packArchive, readArchive } from '../storage/archive';
-import { forgetVisits, rewindVisits } from '../storage/visits';
+import { forgetVisits } from '../storage/visits';
 import { tombstoneStatements, type Reason } from './tombstones';
 
 /** Whose data: a user (with every anonymous id linked to it) or one anonymous id. */
@@ -102,7 +102,6 @@ export async function eraseSubject(db: D1Database, bucket: R2Bucket, s: Subject,
     db.prepare('DELETE FROM browser_secrets WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))').bind(s.siteId, ids(s)),
     db.prepare('DELETE FROM me_requests WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))').bind(s.siteId, ids(s)),
     db.prepare('UPDATE consent_receipts SET anon_id = NULL WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))').bind(s.siteId, ids(s)),
-    rewindVisits(db),
   ]);
   const n = (i: number) => r[i]!.meta.changes;
   const t = tomb.length + 2;

@@ -5,8 +5,8 @@
  * statements run in one D1 batch (a transaction), so a fold is all-or-nothing and two folds never
  * see the same rows; INSERT OR IGNORE on events means a redelivered batch adds no rows to fold.
  *
- * New rows always get a seq above the watermark, because SQLite gives a new row max(seq) + 1 and
- * every deletion of events rewinds the watermark to the new max (`rewindVisits`).
+ * New rows always get a seq above the watermark: `events.seq` is AUTOINCREMENT (migration 0006), so
+ * SQLite never hands out a seq again, not even after the rows holding the highest ones were deleted.
  */
 
 /** The visit an event belongs to: its session id, or for cookieless traffic the day's visitor hash. */
@@ -94,13 +94,6 @@ export async function catchUpVisits(db: D1Database): Promise<void> {
 }
 
 /**
- * After events are deleted: the watermark drops to the new highest seq, so that SQLite reusing the
- * freed seq values can't hide new rows from the next fold.
- */
-export const rewindVisits = (db: D1Database): D1PreparedStatement =>
-  db.prepare(`UPDATE rollup_state SET seq = min(seq, (SELECT COALESCE(max(seq), 0) FROM events)) WHERE name = 'visits'`);
-
-/**
  * Before deleting the events matched by `where` (alias `e`, with its bound values): removes the
  * visits those events belong to, whole — a visit is never left half-counted — from both rollups.
  */
@@ -111,7 +104,7 @@ export const forgetVisits = (db: D1Database, where: string, ...binds: unknown[])
 
 /**
  * Retention: visits that started before `cutoff` and page slots before it, each as one bounded delete of at most
- * `size` rows (run them until they delete fewer), then `rewindVisits`.
+ * `size` rows (run them until they delete fewer).
  */
 export const expireVisits = (db: D1Database, siteId: string, cutoff: number, size: number): D1PreparedStatement[] => [
   db
