@@ -20,13 +20,15 @@ export function migrate(persistTo) {
 }
 
 /**
- * @param {{ port?: number, persistTo?: string, logLevel?: string, config?: string }} [opts]
+ * @param {{ port?: number, persistTo?: string, logLevel?: string, config?: string, entrypoint?: string }} [opts]
+ *   `entrypoint` replaces the config's `main` (the ingest benchmark's enqueue-only floor uses it).
  * @returns {Promise<{ url: string, stop: () => Promise<void> }>}
  */
-export async function startCollector({ port = 8787, persistTo = path.join(root, '.wrangler/state'), logLevel = 'warn', config = 'wrangler.jsonc' } = {}) {
+export async function startCollector({ port = 8787, persistTo = path.join(root, '.wrangler/state'), logLevel = 'warn', config = 'wrangler.jsonc', entrypoint } = {}) {
   migrate(persistTo);
   const worker = await unstable_startWorker({
     config: path.join(root, config),
+    ...(entrypoint ? { entrypoint: path.join(root, entrypoint) } : {}),
     dev: { server: { hostname: '127.0.0.1', port }, persist: persistTo, inspector: false, watch: false, logLevel },
   });
   await worker.ready;
