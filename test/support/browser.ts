@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Request, type Response } from 'playwright-core';
 // @ts-expect-error — plain ESM helper shared with npm start and the benchmarks
 import { startCollector } from '../../scripts/collector.mjs';
 
@@ -12,6 +12,8 @@ export const DESKTOP_UA =
 export interface Harness {
   url: string;
   browser: Browser;
+  /** Events the collector refused from a page's batches ("rejected" in a /v1/e answer): the snippet's payloads and the worker's validator disagree. */
+  rejected: unknown[];
   stop(): Promise<void>;
 }
 
@@ -25,13 +27,17 @@ export async function startHarness(port: number): Promise<Harness> {
     // are sent by the browser process, which does not see the per-page override.
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', `--user-agent=${DESKTOP_UA}`],
   });
+  const rejected: unknown[] = [];
   return {
     url: collector.url,
     browser,
+    rejected,
     async stop() {
       await browser.close().catch(() => {});
       await collector.stop();
       rmSync(dir, { recursive: true, force: true });
+      // The contract between snippet and collector, checked on every batch real pages sent in the file's tests.
+      if (rejected.length) throw new Error(`the collector rejected events the snippet built: ${JSON.stringify(rejected).slice(0, 2000)}`);
     },
   };
 }
@@ -60,6 +66,12 @@ export async function newPage(h: Harness, opts: Parameters<Browser['newContext']
     sent.push({ path: u.pathname, body, json });
   };
   context.on('request', record);
+  // Every answer to a page's event batch must accept all of its valid-by-construction events.
+  context.on('response', async (res: Response) => {
+    if (res.request().method() !== 'POST' || new URL(res.url()).pathname !== '/v1/e') return;
+    const answer = (await res.json().catch(() => null)) as { rejected?: unknown[] } | null;
+    if (answer?.rejected?.length) h.rejected.push(...answer.rejected.map((r) => ({ ...(r as object), page: page.url() })));
+  });
   return { page, context, sent };
 }
 
