@@ -9,18 +9,19 @@ import { LIMITS } from './limits';
 import { CATEGORY_MESSAGE, CATEGORY_PATTERN, checkProps, ID_MESSAGE, ID_PATTERN, labelProblem, textProblem, timeProblem } from './rules';
 import { CONSENT_METHODS, type Props, type WireBatch, type WireConsent, type WireIdentify } from './wire';
 
-/** A zod string refined by one of the rules (which return a message or null). */
-const ruled = (problem: (s: string) => string | null) =>
-  z.string().superRefine((s, ctx) => {
-    const message = problem(s);
+/** A zod refinement from one of the rules (which return a message or null). */
+const rule =
+  <T>(problem: (v: T) => string | null) =>
+  (v: T, ctx: z.RefinementCtx) => {
+    const message = problem(v);
     if (message) ctx.addIssue({ code: 'custom', message });
-  });
-const text = (max: number) => ruled((s) => textProblem(s, max));
+  };
+const text = (max: number) => z.string().superRefine(rule((s: string) => textProblem(s, max)));
 
 export const idSchema = z.string().regex(ID_PATTERN, ID_MESSAGE);
 export const siteIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case site id');
 export const categorySchema = z.string().regex(CATEGORY_PATTERN, CATEGORY_MESSAGE);
-export const userIdSchema = ruled((s) => labelProblem(s, LIMITS.userIdLength));
+export const userIdSchema = z.string().superRefine(rule((s: string) => labelProblem(s, LIMITS.userIdLength)));
 
 /** Flat properties as a null-prototype copy (see `checkProps`). */
 export const propsSchema = z.unknown().transform((value, ctx): Props => {
@@ -30,10 +31,7 @@ export const propsSchema = z.unknown().transform((value, ctx): Props => {
   return z.NEVER;
 });
 
-const tsSchema = z.number().superRefine((ts, ctx) => {
-  const message = timeProblem(ts, Date.now());
-  if (message) ctx.addIssue({ code: 'custom', message });
-});
+const tsSchema = z.number().superRefine(rule((ts: number) => timeProblem(ts, Date.now())));
 
 /** The batch envelope. Events are validated one by one so that good ones survive bad neighbours. */
 export const batchSchema = z.object({
