@@ -47,9 +47,16 @@ export type BatchEnvelope = Omit<WireBatch, 'e'> & { e: unknown[] };
 /** The per-browser secret that authorizes /v1/me (sent only with consent receipts and registration). */
 export const browserSecretSchema = z.string().regex(/^[A-Za-z0-9_-]{32,128}$/, '32–128 characters of [A-Za-z0-9_-]');
 
+/**
+ * The consent id the browser keeps is a secret: the collector stores and shows only its hash (see
+ * `publicConsentId`), so a receipt can only be posted under a consent id by the browser that holds it.
+ * 32+ characters: the snippet's is a random UUID.
+ */
+export const consentSecretSchema = z.string().regex(/^[A-Za-z0-9_-]{32,64}$/, '32–64 characters of [A-Za-z0-9_-] (a random secret)');
+
 export const consentSchema = z.object({
   s: siteIdSchema,
-  id: idSchema,
+  id: consentSecretSchema,
   ri: idSchema,
   g: z.record(categorySchema, z.boolean()).refine((g) => Object.keys(g).length <= 32, 'at most 32 categories'),
   v: text(64).min(1),
@@ -64,6 +71,8 @@ export const consentSchema = z.object({
 export const identifySchema = z.object({
   s: siteIdSchema,
   a: idSchema,
+  /** proof of possession of the browser whose anonymous id `a` names */
+  k: browserSecretSchema,
   u: userIdSchema,
   t: z.string().max(1024).optional(),
   token: z.string().max(256).optional(),

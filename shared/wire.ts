@@ -11,9 +11,12 @@
  * ```
  * POST /v1/consent — a consent decision (answered with a signed consent token):
  * ```
- * { "s": site id, "id": consent id, "ri": receipt id, "g": { category: granted },
+ * { "s": site id, "id": consent secret, "ri": receipt id, "g": { category: granted },
  *   "v": policy version, "m": method, "ts": epoch ms, "gpc"?: bool, "a"?: anonymous id, "k"?: browser secret }
  * ```
+ * `id` never leaves the browser and the collector: receipts, tokens and exports carry its hash, the
+ * public consent id. `a` must come with `k`, the secret registered for it (first use registers it).
+ * A 410 answer (`erased`, `unclaimable`) means the anonymous id is dead: start a new one and resend.
  */
 
 /**
@@ -92,12 +95,14 @@ export interface WireConsent {
 
 /**
  * POST /v1/identify — `tp.identify(userId, {token, traits})`: links the anonymous id `a` to the
- * user `u`. `t` is the consent token (analytics must be granted); `token` the site back end's
+ * user `u`, proven by the browser secret `k` (410 when `a` is dead: start a new one and retry). `t` is the consent token (analytics must be granted); `token` the site back end's
  * hex(HMAC-SHA256(userId, identity secret)).
  */
 export interface WireIdentify {
   s: string;
   a: string;
+  /** the browser secret registered for `a`: proof that this browser holds the anonymous id */
+  k: string;
   u: string;
   t?: string;
   token?: string;

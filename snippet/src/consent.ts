@@ -1,4 +1,5 @@
 import { PATH, type ConsentAnswer, type ConsentMethod, type SiteConfigAnswer, type WireConsent } from '../../shared/wire';
+import { rotate } from './identity';
 import type { Settings } from './settings';
 import { drop, load, now, post, save, uuid } from './util';
 
@@ -60,9 +61,11 @@ export async function consentToken(): Promise<string | undefined> {
   return d?.t;
 }
 
-async function sendReceipt(receipt: WireConsent): Promise<void> {
+async function sendReceipt(receipt: WireConsent, again?: 1): Promise<void> {
   try {
     const r = await post(`${s.api}${PATH.consent}`, receipt);
+    // 410: the anonymous id it names was erased; the same decision goes again under a new one.
+    if (r.status == 410 && receipt.a && !again && d) return sendReceipt((d.p = { ...receipt, ...rotate() }), 1);
     // Refused (stale policy, unknown category): ask again next time rather than loop.
     if (r.status < 500 && d?.id === receipt.id) {
       if (r.ok) d.t = ((await r.json()) as ConsentAnswer).token;

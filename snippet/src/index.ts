@@ -1,4 +1,4 @@
-import { EVENT, PATH, type Props } from '../../shared/wire';
+import { EVENT, PATH, type Props, type WireEvent } from '../../shared/wire';
 import { installApi } from './api';
 import { hideBanner, mountBanner, openPanel, showBanner } from './banner';
 import { runBlocked } from './blocker';
@@ -41,12 +41,20 @@ async function start(): Promise<void> {
   /** Logout or erase: a fresh anonymous id, or none at all without analytics consent. */
   const renew = () => (analytics() ? fresh() : forget());
 
-  /** Nothing is sent for a category before consent; cookieless sites send bare page views. */
+  /**
+   * Nothing is sent for a category before consent. Until the page's first decision, events wait in
+   * memory (never on the device), at most 50: the decision sends those it allows and drops the rest.
+   * Cookieless sites send bare page views at once.
+   */
   let pageProps: Props | undefined;
+  let held: WireEvent[] | 0 = decided() ? 0 : [];
   const emit: Emit = (n, p, c = 'analytics', r, x) => {
-    if (!granted(c) && !(cfg.cl && c == 'analytics' && n == EVENT.pageview)) return;
     // Unset keys are undefined, which JSON leaves out.
-    push({ i: uuid(), n, c, ts: now(), u: cleanUrl(location.href), pv: pageviewId, r, p: p ?? (n == EVENT.pageview ? pageProps : undefined), x });
+    const e: WireEvent = { i: uuid(), n, c, ts: now(), u: cleanUrl(location.href, cfg.hash), r, x, pv: pageviewId, p: p ?? (n == EVENT.pageview ? pageProps : undefined) };
+    if (granted(c)) push(e);
+    // A cookieless page view (not granted) is bare: no page-view id and no props, nothing that links it to other events.
+    else if (cfg.cl && c == 'analytics' && n == EVENT.pageview) push({ ...e, pv: undefined, p: undefined });
+    else if (held && held.length < 50) held.push(e);
   };
   const endPage = () => {
     sendEngagement();
@@ -84,10 +92,16 @@ async function start(): Promise<void> {
     const st = record(choice, m, ('analytics' in choice ? choice.analytics : before) ? ensureAnon() : null);
     hideBanner();
     effects();
+    // The page's first decision: what was held goes where it allows (the page view included, so it counts once).
+    const wait = held;
+    held = 0;
+    if (wait) {
+      for (const e of wait) if (granted(e.c)) push(e);
+    }
+    // Analytics granted later on this page: its page view counts now (cookieless sites already sent it).
+    else if (!before && analytics() && !cfg.cl) view(true);
     for (const fn of listeners) safe(fn)(st);
     D.dispatchEvent(new CustomEvent('tp:consent', { detail: st }));
-    // The page view the visitor was on when they agreed counts, once (cookieless sites already sent it).
-    if (!before && analytics() && !cfg.cl) view(true);
     return st;
   };
   const all = (v: boolean, m: 'banner' | 'api' = 'api') => decide(Object.fromEntries(cats.map((c) => [c, v])), m);
@@ -130,10 +144,14 @@ async function start(): Promise<void> {
       const current = getUser();
       if (current == userId) return result();
       flush();
-      // Another user on this device: never merge into their anonymous history.
-      const anon = current ? fresh() : ensureAnon();
       try {
-        const r = await post(`${s.api}${PATH.identify}`, { s: s.site, a: anon.a, u: userId, ...o, t: await consentToken() });
+        const t = await consentToken();
+        // The browser secret proves this browser holds the anonymous id it names.
+        const go = (anon: Anon) => post(`${s.api}${PATH.identify}`, { s: s.site, u: userId, ...o, ...anon, t });
+        // Another user on this device: never merge into their anonymous history.
+        let r = await go(current ? fresh() : ensureAnon());
+        // 410: this anonymous id was erased; carry on under a new one.
+        if (r.status == 410) r = await go(fresh());
         // Remembered only once the collector linked it: a refused identify leaves no user behind.
         if (r.ok) setUser(userId);
         return result(r.ok ? undefined : ((await r.json().catch(() => 0)) as any)?.error?.code ?? `http_${r.status}`);

@@ -1,4 +1,3 @@
-import { createStore, update, type UseStore } from 'idb-keyval';
 import { BODY_BYTES } from '../../shared/limits';
 import { PATH, type WireBatch, type WireEvent } from '../../shared/wire';
 import { post, uuid } from './util';
@@ -17,18 +16,41 @@ export type Envelope = Omit<Batch, 'e'>;
  * each other's batches.
  */
 type Outbox = Record<string, Batch>;
-const OUTBOX = 'o';
 let url = '';
 let envelope: () => Envelope;
 let token: () => Promise<string | undefined>;
-let store: UseStore | null = null;
+/** the outbox database, once this page opened it */
+let db: Promise<IDBDatabase> | undefined;
 let buf: WireEvent[] = [];
 let timer = 0;
 let retryTimer = 0;
 let backoff = 1e3;
 const inflight = new Set<Promise<unknown>>();
-/** Read-modify-write of the outbox record in one transaction (two tabs never lose each other's batches). */
-const change = (fn: (o: Outbox) => Outbox) => update<Outbox>(OUTBOX, (o) => fn(o ?? {}), (store ??= createStore('touchpoint', 'outbox')));
+/** An IndexedDB request or transaction as a promise. */
+const done = <T>(r: IDBRequest<T> | IDBTransaction): Promise<T> =>
+  new Promise((ok, no) => {
+    (r as IDBRequest).onsuccess = (r as IDBTransaction).oncomplete = () => ok((r as IDBRequest).result);
+    r.onerror = (r as IDBTransaction).onabort = () => no(r.error);
+  });
+
+/**
+ * Read-modify-write of the outbox record (database `touchpoint`, store `outbox`, key `o`) in one
+ * transaction, so two tabs never lose each other's batches. The write happens in the read's success
+ * handler, while the transaction is still active.
+ */
+function change(fn: (o: Outbox) => Outbox): Promise<unknown> {
+  if (!db) {
+    const r = indexedDB.open('touchpoint');
+    r.onupgradeneeded = () => r.result.createObjectStore('outbox');
+    db = done(r);
+  }
+  return db.then((d) => {
+    const s = d.transaction('outbox', 'readwrite').objectStore('outbox');
+    const g = s.get('o');
+    g.onsuccess = () => s.put(fn(g.result ?? {}), 'o');
+    return done(s.transaction);
+  });
+}
 
 export function initTransport(api: string, env: () => Envelope, tok: () => Promise<string | undefined>): void {
   url = api + PATH.events;
@@ -87,7 +109,7 @@ export function flush(): void {
 /** Sends every batch left in the outbox by an earlier page or a failed attempt. */
 export async function resend(): Promise<void> {
   try {
-    // Read through update (one read-write transaction): the only idb-keyval call the bundle needs.
+    // Read through change (one read-write transaction).
     let o: Outbox = {};
     await change((x) => (o = x));
     for (const [k, b] of Object.entries(o)) track(send(k, b));
@@ -107,5 +129,5 @@ export async function purge(keep: (e: WireEvent) => boolean): Promise<void> {
   buf = buf.filter(keep);
   // Only an outbox this page opened can hold anything: any batch an earlier page left was
   // re-sent and opened it at start. Never create the outbox just to empty it.
-  if (store) await change(() => ({})).catch(() => {});
+  if (db) await change(() => ({})).catch(() => {});
 }

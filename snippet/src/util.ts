@@ -28,28 +28,10 @@ export function uuid(): string {
 /** 256 random bits, hex: the browser secret for self-service. */
 export const secret = (): string => hex(crypto.getRandomValues(new Uint8Array(32)));
 
-/** localStorage, JSON, never throwing (private mode, quota, disabled storage). */
-export function load<T>(key: string): T | null {
-  try {
-    return JSON.parse(localStorage.getItem(key) ?? 'null') as T | null;
-  } catch {
-    return null;
-  }
-}
-export function save(key: string, value: unknown): void {
-  try {
-    localStorage.setItem(key, JSON.stringify(value));
-  } catch {
-    /* storage unavailable: the session goes on without persistence */
-  }
-}
-export function drop(key: string): void {
-  try {
-    localStorage.removeItem(key);
-  } catch {
-    /* ignore */
-  }
-}
+/** localStorage, JSON, never throwing (private mode, quota, disabled storage: the session goes on without persistence). A missing key parses as null. */
+export const load = <T>(key: string): T | null => safe(() => JSON.parse(localStorage.getItem(key)!) as T | null)() ?? null;
+export const save = (key: string, value: unknown): void => void safe(() => localStorage.setItem(key, JSON.stringify(value)))();
+export const drop = (key: string): void => void safe(() => localStorage.removeItem(key))();
 
 /** A CORS-simple POST (text/plain, no credentials) that survives the page going away. */
 export const post = (url: string, body: unknown, keepalive = true): Promise<Response> =>
@@ -60,11 +42,16 @@ export const on = (t: EventTarget, type: string, fn: (e: any) => void, opts: Add
 
 /**
  * A URL as it may leave the browser: query parameters are dropped (a GET form or a reset link puts
- * what visitors typed there) except campaign ones — utm_* and click ids (gclid, fbclid, msclkid, …).
+ * what visitors typed there) except campaign ones — utm_* and click ids (gclid, fbclid, msclkid, …);
+ * so are credentials (`user:pw@`) and the fragment (`#access_token=…`), except, with `route` (hash
+ * routing), its route: what comes before a `?`, `&`, `=` or `;` (`#/cart`). The collector applies the
+ * same rule to what it stores.
  */
-export function cleanUrl(href: string): string {
+export function cleanUrl(href: string, route?: boolean): string {
   const u = new URL(href);
-  for (const k of [...u.searchParams.keys()]) if (!/^utm_|clid$|braid$/.test(k)) u.searchParams.delete(k);
+  for (const k of [...u.searchParams.keys()]) if (!/^utm_|clk?id$|braid$/.test(k)) u.searchParams.delete(k);
+  u.username = u.password = '';
+  u.hash = route ? u.hash.replace(/[?&=;].*/, '') : '';
   return u.href;
 }
 

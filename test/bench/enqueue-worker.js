@@ -2,7 +2,7 @@
 // only forwards the body's events to the queue — no validation, consent, enrichment or `request.cf`. What it costs next to
 // the empty Worker is what the local runtime charges for a queue send plus storing the events; the collector's distance to
 // it is what the collector's own code costs.
-import { handleQueue } from '../../worker/src/storage/consumer';
+import { handleQueue } from '../../worker/src/pipeline/consume';
 
 const CTX = {
   anon_id: null, user_id: null, session_id: null, visitor_hash: null, country: null, region: null, city: null, timezone: null,

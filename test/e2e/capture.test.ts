@@ -30,7 +30,8 @@ describe('micro-actions in real Chromium', () => {
       [`${base}/products/42`, `${base}/`],
       [`${base}/products/43`, `${base}/products/42`],
       [`${base}/cart`, `${base}/products/43`],
-      [`${base}/products/43#reviews`, `${base}/cart`],
+      // Fragments never leave the browser on a site without hash routing (they can carry tokens).
+      [`${base}/products/43`, `${base}/cart`],
     ]);
     // Every view has its own page-view id; the click belongs to the view it happened in.
     const ev = sentEvents(sent);

@@ -87,4 +87,26 @@ describe('identity upgrade on the demo, in real Chromium', () => {
     expect(await page.evaluate(() => localStorage.getItem('tp_user'))).toBeNull();
     await context.close();
   });
+
+  it('after the site erased this browser (DSAR), login starts a new anonymous id: the erased one stays dead', async () => {
+    const { page, context } = await newPage(h);
+    await page.goto(`${h.url}/demo/app/`);
+    await acceptAll(page);
+    await page.evaluate(() => (window as any).tp.flush());
+    const erased = await anonOf(page);
+    await expect.poll(async () => (await storedEvents(h)).some((e) => e.anon_id === erased), { timeout: 10_000 }).toBe(true);
+    const del = await fetch(`${h.url}/api/v1/subjects/${erased}?site_id=demo&kind=anonymous`, { method: 'DELETE', headers: { authorization: 'Bearer dev-admin-key' } });
+    expect(del.status).toBe(200);
+
+    const login = await (await fetch(`${h.url}/demo/api/login`, { method: 'POST', body: JSON.stringify({ email: 'erin@example.com' }) })).json();
+    expect(await page.evaluate(([u, t]) => (window as any).tp.identify(u, { token: t }), [login.userId, login.token])).toEqual({ ok: true });
+    const fresh = await anonOf(page);
+    expect(fresh).not.toBe(erased);
+    expect((await profile(login.userId)).body.anonymous_ids.map((x: any) => x.id)).toEqual([fresh]);
+    await page.getByRole('link', { name: 'Cart' }).click();
+    await page.evaluate(() => (window as any).tp.flush());
+    await expect.poll(async () => (await storedEvents(h)).some((e) => e.anon_id === fresh && e.path === '/demo/app/cart'), { timeout: 10_000 }).toBe(true);
+    expect((await storedEvents(h)).some((e) => e.anon_id === erased)).toBe(false);
+    await context.close();
+  });
 });

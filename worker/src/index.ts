@@ -21,7 +21,7 @@ import { receiptsRoute } from './routes/receipts';
 import { subjectsRoute } from './routes/subjects';
 import { siteConfigRoute } from './routes/site-config';
 import { snippetRoute } from './routes/snippet';
-import { handleQueue } from './storage/consumer';
+import { handleQueue } from './pipeline/consume';
 import type { QueueMessage } from './storage/messages';
 
 export const app = new Hono<AppEnv>();
@@ -32,7 +32,7 @@ app.route('/', siteConfigRoute);
 app.route('/', eventsRoute);
 app.route('/', consentRoute);
 app.route('/', identifyRoute);
-app.route('/', demoRoute);
+if (__TP_DEV__) app.route('/', demoRoute); // the demo shop's back end: local builds only (routes/demo.ts)
 app.route('/', exportRoute);
 app.route('/', profilesRoute);
 app.route('/', queryRoute);
@@ -42,7 +42,6 @@ app.route('/', openapiRoute);
 app.route('/', meRoute);
 app.route('/', subjectsRoute);
 app.route('/', receiptsRoute);
-app.get('/', (c) => c.redirect('/demo/'));
 app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such endpoint' } }, 404));
 app.onError(onError);
 

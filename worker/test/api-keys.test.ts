@@ -44,6 +44,9 @@ describe('API keys', () => {
     const over = await get('demo', key);
     expect(over.status).toBe(429);
     expect(await over.json()).toMatchObject({ error: { code: 'rate_limited' } });
+    // Clients learn when to come back (seconds, within the minute window).
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(over.headers.get('retry-after'))).toBeLessThanOrEqual(60);
     // Another key is not affected.
     expect((await get('demo', await createKey(['demo']))).status).toBe(200);
   }, 60_000);

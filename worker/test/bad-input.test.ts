@@ -110,13 +110,15 @@ describe('bad input never produces a 5xx', () => {
   });
 
   it('consent endpoint: bad bodies are 4xx naming the field', async () => {
-    const base = { s: 'demo', id: id('c'), ri: id('r'), g: { analytics: true }, v: '2026-11-01', m: 'banner', ts: Date.now() };
+    const base = { s: 'demo', id: crypto.randomUUID(), ri: id('r'), g: { analytics: true }, v: '2026-11-01', m: 'banner', ts: Date.now() };
     const cases: [unknown, string][] = [
       [{ ...base, g: { analytics: 'yes' } }, 'g.analytics'],
       [{ ...base, g: { spying: true } }, 'g.spying'],
       [{ ...base, m: 'forced' }, 'm'],
       [{ ...base, id: '' }, 'id'],
+      [{ ...base, id: 'short-guessable' }, 'id'],
       [{ ...base, k: 'short' }, 'k'],
+      [{ ...base, a: id('anon') }, 'k'],
     ];
     for (const [body, field] of cases) await expectClientError(await post('/v1/consent', body), 400, field);
     await expectClientError(await post('/v1/consent', 'x'.repeat(9000)), 413);
@@ -134,5 +136,8 @@ describe('bad input never produces a 5xx', () => {
     await expectClientError(await SELF.fetch('http://collector.test/api/v1/events?site_id=demo&cursor=-1', { headers: auth }), 400, 'cursor');
     await expectClientError(await SELF.fetch('http://collector.test/api/v1/events?site_id=demo&limit=0', { headers: auth }), 400, 'limit');
     await expectClientError(await SELF.fetch('http://collector.test/api/v1/events?site_id=demo&from=someday', { headers: auth }), 400, 'from');
+    // Impossible calendar days are refused, not rolled over (2026-02-30 would read as March 2nd).
+    await expectClientError(await SELF.fetch('http://collector.test/api/v1/events?site_id=demo&to=2026-02-30', { headers: auth }), 400, 'to');
+    await expectClientError(await SELF.fetch('http://collector.test/api/v1/consent/receipts?site_id=demo&from=2026-13-01T00:00:00Z', { headers: auth }), 400, 'from');
   });
 });

@@ -4,7 +4,7 @@ import type { SiteConfig } from '../src/config/schema';
 import { getSite } from '../src/config/sites';
 import { backoffSeconds, deliver } from '../src/destinations/deliver';
 import { deliveriesFor } from '../src/destinations/fan-out';
-import { handleQueue } from '../src/storage/consumer';
+import { handleQueue } from '../src/pipeline/consume';
 import type { EventsMessage, QueueMessage } from '../src/storage/messages';
 import { hmacSha256, toHex } from '../src/crypto/hmac';
 import { id } from './helpers';

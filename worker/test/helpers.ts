@@ -33,9 +33,14 @@ export async function consentToken(g: Record<string, boolean>, over: Partial<Wir
   return ((await res.json()) as { token: string }).token;
 }
 
+/** The browser's consent secret: what the snippet keeps as its consent id (the collector shows only its hash). */
+export const consentSecret = (): string => crypto.randomUUID();
+/** A browser secret (256 random bits, hex), as the snippet makes one. */
+export const browserSecret = (): string => [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16).padStart(2, '0')).join('');
+
 export const consentBody = (g: Record<string, boolean>, over: Partial<WireConsent> = {}): WireConsent => ({
   s: 'demo',
-  id: id('consent'),
+  id: consentSecret(),
   ri: id('receipt'),
   g,
   v: '2026-11-01',
@@ -63,3 +68,18 @@ export const eventsOf = (anonOrUrl: { anon?: string; ids?: string[] }) =>
 export async function settle(ms = 2500): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
+
+/** A browser that decided through the public endpoint: its anonymous id and secret (when analytics is granted), consent secret and token. */
+export async function consentedBrowser(g: Record<string, boolean> = { analytics: true, marketing: false, personalization: false }, site = 'demo') {
+  const a = g.analytics ? id('anon') : undefined;
+  const k = g.analytics ? browserSecret() : undefined;
+  const body = consentBody(g, { s: site, ...(a && { a, k }) });
+  const res = await post('/v1/consent', body);
+  if (res.status !== 200) throw new Error(`consent ${res.status}: ${await res.text()}`);
+  const t = ((await res.json()) as { token: string }).token;
+  return { a: a!, k: k!, t, consentSecret: body.id, site };
+}
+
+/** The claims inside a consent token (readable by anyone who sees the token). */
+export const claimsOf = (token: string): { c: string; r?: string; g: string[] } =>
+  JSON.parse(atob(token.split('.')[0]!.replace(/-/g, '+').replace(/_/g, '/')));

@@ -125,7 +125,7 @@ describe('consent enforced at the edge', () => {
 
   it('a decision taken automatically from GPC cannot grant marketing', async () => {
     const res = await post('/v1/consent', {
-      s: 'demo', id: id('consent'), ri: id('receipt'), g: { analytics: true, marketing: true, personalization: true }, v: '2026-11-01', m: 'gpc', ts: Date.now(), gpc: true,
+      s: 'demo', id: crypto.randomUUID(), ri: id('receipt'), g: { analytics: true, marketing: true, personalization: true }, v: '2026-11-01', m: 'gpc', ts: Date.now(), gpc: true,
     });
     expect(((await res.json()) as { granted: string[] }).granted).toEqual(['analytics']);
   });
@@ -141,7 +141,7 @@ describe('consent enforced at the edge', () => {
   });
 
   it('stale policy version: the token grants nothing and a new decision is refused with 409', async () => {
-    const res = await post('/v1/consent', { s: 'demo', id: id('c'), ri: id('r'), g: { analytics: true }, v: '2020-01-01', m: 'banner', ts: Date.now() });
+    const res = await post('/v1/consent', { s: 'demo', id: crypto.randomUUID(), ri: id('r'), g: { analytics: true }, v: '2020-01-01', m: 'banner', ts: Date.now() });
     expect(res.status).toBe(409);
     expect(await res.json()).toEqual({ error: { code: 'stale_policy', message: expect.any(String), field: 'v' } });
   });

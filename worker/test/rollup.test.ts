@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF }
 import { describe, expect, it } from 'vitest';
 import { linkIdentity } from '../src/identity/links';
 import { eraseSubject } from '../src/privacy/subjects';
-import { handleQueue } from '../src/storage/consumer';
+import { handleQueue } from '../src/pipeline/consume';
 import type { EventsMessage, QueueMessage } from '../src/storage/messages';
 import { catchUpVisits } from '../src/storage/visits';
 import { id } from './helpers';

@@ -2,7 +2,9 @@ import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { hmacSha256, toHex } from '../src/crypto/hmac';
 import { CONFIG } from '../src/config/sites';
+import { publicConsentId } from '../src/consent/record';
 import { enforceSite } from '../src/privacy/retention';
+import { subjectHash } from '../src/privacy/tombstones';
 import { readArchive } from '../src/storage/archive';
 import { consentBody, event, id, post, waitForRows } from './helpers';
 
@@ -18,8 +20,9 @@ async function browser(g: Record<string, boolean> = { analytics: true, marketing
   const res = await post('/v1/consent', body);
   expect(res.status).toBe(200);
   const t = ((await res.json()) as { token: string }).token;
-  if (g.analytics) await waitForRows('SELECT 1 FROM browser_secrets WHERE anon_id = ?1', [a], 1);
-  return { a, k, t, consentId: body.id };
+  // The receipt is stored, and the secret bound, before the answer.
+  if (g.analytics) expect(await env.DB.prepare('SELECT 1 FROM browser_secrets WHERE anon_id = ?1').bind(a).first()).not.toBeNull();
+  return { a, k, t, consentSecret: body.id, consentId: await publicConsentId(body.id) };
 }
 const me = (b: { a: string; k: string }, method = 'GET', auth = `Bearer ${b.a}.${b.k}`) =>
   SELF.fetch('http://collector.test/v1/me?s=demo', { method, headers: { authorization: auth, origin: 'http://127.0.0.1:8787' } });
@@ -54,20 +57,22 @@ describe('consent receipts', () => {
     expect((await post('/v1/consent', first)).status).toBe(200);
     const second = consentBody({ analytics: false, marketing: false, personalization: false }, { id: first.id, m: 'preferences', ts: first.ts + 1000, a: first.a });
     expect((await post('/v1/consent', second)).status).toBe(200);
-    await waitForRows('SELECT 1 FROM consent_receipts WHERE consent_id = ?1', [first.id], 2);
+    // Stored before the answer; shown under the public consent id, a hash of the browser's secret one.
+    const cid = await publicConsentId(first.id);
+    expect(await env.DB.prepare('SELECT count(*) AS n FROM consent_receipts WHERE consent_id = ?1').bind(cid).first('n')).toBe(2);
+    expect(await env.DB.prepare('SELECT count(*) AS n FROM consent_receipts WHERE consent_id = ?1').bind(first.id).first('n')).toBe(0);
     const all = (await (await api(`/api/v1/consent/receipts?site_id=demo&from=${first.ts}`)).json()) as any;
-    const mine = all.receipts.filter((r: any) => r.consent_id === first.id);
+    const mine = all.receipts.filter((r: any) => r.consent_id === cid);
     expect(mine.map((r: any) => [r.method, r.granted, r.anon_id])).toEqual([
       ['banner', ['analytics', 'marketing'], first.a],
       ['preferences', [], null],
     ]);
     expect(Object.keys(mine[0]).sort()).toEqual(['anon_id', 'consent_id', 'denied', 'gpc', 'granted', 'method', 'policy_version', 'receipt_id', 'received_at', 'ts']);
     const latest = (await (await api(`/api/v1/consent/receipts?site_id=demo&latest=1&from=${first.ts}`)).json()) as any;
-    expect(latest.receipts.filter((r: any) => r.consent_id === first.id).map((r: any) => r.method)).toEqual(['preferences']);
-    // A redelivered receipt is not a second row.
+    expect(latest.receipts.filter((r: any) => r.consent_id === cid).map((r: any) => r.method)).toEqual(['preferences']);
+    // A resent receipt is not a second row.
     expect((await post('/v1/consent', second)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 1500));
-    expect((await env.DB.prepare('SELECT count(*) AS n FROM consent_receipts WHERE consent_id = ?1').bind(first.id).first<{ n: number }>())!.n).toBe(2);
+    expect(await env.DB.prepare('SELECT count(*) AS n FROM consent_receipts WHERE consent_id = ?1').bind(cid).first('n')).toBe(2);
     expect((await api('/api/v1/consent/receipts?site_id=demo&cursor=bad')).status).toBe(400);
     expect((await SELF.fetch('http://collector.test/api/v1/consent/receipts?site_id=demo')).status).toBe(401);
   }, 20_000);
@@ -89,7 +94,7 @@ describe('visitor self-service /v1/me', () => {
     const events = await sendEvents(b, 3);
     const user = id('cust');
     const token = toHex(await hmacSha256('dev-identity-secret', user));
-    expect((await post('/v1/identify', { s: 'demo', a: b.a, u: user, t: b.t, token, traits: { plan: 'pro' } })).status).toBe(200);
+    expect((await post('/v1/identify', { s: 'demo', a: b.a, k: b.k, u: user, t: b.t, token, traits: { plan: 'pro' } })).status).toBe(200);
     await waitForRows('SELECT 1 FROM events WHERE anon_id = ?1', [b.a], 3);
     const res = await me(b);
     expect(res.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8787');
@@ -97,7 +102,8 @@ describe('visitor self-service /v1/me', () => {
     expect(data.events.map((e: any) => e.id).sort()).toEqual(events.map((e) => e.i).sort());
     expect(data.consent_receipts).toEqual([expect.objectContaining({ consent_id: b.consentId, anon_id: b.a })]);
     expect(data.identity_links).toEqual([expect.objectContaining({ anon_id: b.a, user_id: user, verified: true })]);
-    expect(data.traits).toBeNull(); // the user's profile is the site's to export, not this browser's
+    // What is stored about the user this browser is linked to is part of the visitor's own export.
+    expect(data.traits).toEqual({ plan: 'pro' });
     expect(JSON.stringify(data)).not.toContain(b.k);
   });
 
@@ -135,14 +141,14 @@ describe('visitor self-service /v1/me', () => {
     await new Promise((r) => setTimeout(r, 2000));
     expect(await mentions([b.a])).toEqual([]);
     // And the erased id can't be registered again.
-    expect((await post('/v1/me', { s: 'demo', a: b.a, k: secretOf() })).status).toBe(409);
+    expect((await post('/v1/me', { s: 'demo', a: b.a, k: secretOf() })).status).toBe(410);
   }, 20_000);
 
   it('POST registers a fresh anonymous id once (first wins)', async () => {
     const a = id('anon');
     const k = secretOf();
     expect((await post('/v1/me', { s: 'demo', a, k })).status).toBe(201);
-    expect((await post('/v1/me', { s: 'demo', a, k: secretOf() })).status).toBe(409);
+    expect((await post('/v1/me', { s: 'demo', a, k: secretOf() })).status).toBe(401);
     expect((await me({ a, k })).status).toBe(200);
     expect((await post('/v1/me', { s: 'demo', a, k: 'short' })).status).toBe(400);
   });
@@ -156,11 +162,11 @@ describe('DSAR API', () => {
     const token = toHex(await hmacSha256('dev-identity-secret', user));
     await sendEvents(phone, 2);
     await sendEvents(laptop, 1);
-    for (const b of [phone, laptop]) expect((await post('/v1/identify', { s: 'demo', a: b.a, u: user, t: b.t, token, traits: { plan: 'pro', email: 'ada@example.com' } })).status).toBe(200);
+    for (const b of [phone, laptop]) expect((await post('/v1/identify', { s: 'demo', a: b.a, k: b.k, u: user, t: b.t, token, traits: { plan: 'pro', email: 'ada@example.com' } })).status).toBe(200);
     await sendEvents(laptop, 1, user);
     await waitForRows('SELECT 1 FROM events WHERE anon_id IN (?1, ?2)', [phone.a, laptop.a], 4);
 
-    const exp = (await (await api(`/api/v1/subjects/${user}/export?site_id=demo`)).json()) as any;
+    const exp = (await (await api(`/api/v1/subjects/${user}/export?site_id=demo&kind=user`)).json()) as any;
     expect(exp.subject).toEqual({ type: 'user', user_id: user, anonymous_ids: [phone.a, laptop.a] });
     expect(exp.events).toHaveLength(4);
     expect(exp.consent_receipts).toHaveLength(2);
@@ -168,7 +174,7 @@ describe('DSAR API', () => {
     expect(exp.traits).toEqual({ plan: 'pro', email: 'ada@example.com' });
     expect(exp.browser_secrets).toHaveLength(2);
 
-    const del = await api(`/api/v1/subjects/${user}?site_id=demo`, { method: 'DELETE' });
+    const del = await api(`/api/v1/subjects/${user}?site_id=demo&kind=user`, { method: 'DELETE' });
     expect(del.status).toBe(200);
     expect(((await del.json()) as any).removed).toMatchObject({ events: 4, identity_links: 2, traits: 1, identify_attempts: 2, browser_secrets: 2, receipts_anonymized: 2, tombstones: 3 });
     expect(await mentions([phone.a, laptop.a, user])).toEqual([]);
@@ -179,9 +185,10 @@ describe('DSAR API', () => {
     await sendEvents(phone, 1);
     await new Promise((r) => setTimeout(r, 2000));
     expect(await mentions([phone.a])).toEqual([]);
-    expect((await api(`/api/v1/subjects/${user}/export?site_id=demo`)).status).toBe(200);
-    expect((await api(`/api/v1/subjects/${user}?site_id=other-site`, { method: 'DELETE' })).status).toBe(404);
-    expect((await SELF.fetch(`http://collector.test/api/v1/subjects/${user}?site_id=demo`, { method: 'DELETE' })).status).toBe(401);
+    // Nothing is stored about the user any more: a 404, not an empty export.
+    expect((await api(`/api/v1/subjects/${user}/export?site_id=demo&kind=user`)).status).toBe(404);
+    expect((await api(`/api/v1/subjects/${user}?site_id=other-site&kind=user`, { method: 'DELETE' })).status).toBe(404);
+    expect((await SELF.fetch(`http://collector.test/api/v1/subjects/${user}?site_id=demo&kind=user`, { method: 'DELETE' })).status).toBe(401);
   }, 30_000);
 });
 
@@ -190,9 +197,10 @@ describe('withdrawal at the edge', () => {
     const b = await browser();
     await sendEvents(b, 1);
     await waitForRows('SELECT 1 FROM events WHERE anon_id = ?1', [b.a], 1);
-    const withdraw = consentBody({ analytics: false, marketing: false, personalization: false }, { id: b.consentId, m: 'preferences' });
+    const withdraw = consentBody({ analytics: false, marketing: false, personalization: false }, { id: b.consentSecret, m: 'preferences' });
     expect((await post('/v1/consent', withdraw)).status).toBe(200);
-    await waitForRows("SELECT 1 FROM tombstones WHERE reason = 'withdrawn' AND created_at > ?1", [Date.now() - 10_000], 1);
+    // Tombstoned in the same transaction as the receipt, before the answer.
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM tombstones WHERE reason = 'withdrawn' AND subject = ?1").bind(await subjectHash(b.a)).first('n')).toBe(1);
     // Another tab still holds the old token (valid until it expires) and the old id.
     const late = await sendEvents(b, 2);
     await new Promise((r) => setTimeout(r, 2000));

@@ -1,11 +1,11 @@
 import { EVENT, type Props } from '../../../shared/wire';
-import { clip, D, now, on } from '../util';
+import { cleanUrl, clip, D, now, on } from '../util';
 import type { Emit } from './types';
 
 const DOWNLOAD = /\.(pdf|zip|rar|7z|t?gz|dmg|exe|msi|pkg|deb|apk|docx?|xlsx?|pptx?|od[st]|csv|txt|epub|mp[34]|mov|wav|iso)$/i;
 
 /**
- * Clicks on links and buttons (tag, short text, id or data-tp-label, href); links to another host
+ * Clicks on links and buttons (tag, short text, id or data-tp-label, href cleaned as page URLs are); links to another host
  * are `outbound`, to files `download`; three clicks within 700 ms on one spot are a `rage_click`.
  * Only visible text is read, never an input's value.
  */
@@ -26,7 +26,7 @@ export function captureClicks(emit: Emit): void {
     let name: string = EVENT.click;
     if (el instanceof HTMLAnchorElement && el.href) {
       const u = new URL(el.href);
-      p.href = clip(u.href, 500);
+      p.href = clip(cleanUrl(el.href), 500);
       if (el.hasAttribute('download') || DOWNLOAD.test(u.pathname)) name = EVENT.download;
       else if (u.host != location.host && /^https?:$/.test(u.protocol)) name = EVENT.outbound;
     }

@@ -7,7 +7,8 @@ type Field = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
 /** Never captured, marked or not: secrets, hidden fields and payment card data. */
 export const neverCapture = (f: Field): boolean => /^(password|hidden)$/.test(f.type) || /(^|\s)cc-/.test(f.getAttribute('autocomplete')!);
 
-const formName = (f: HTMLFormElement | null): string => clip(f?.getAttribute('name') || f?.id || f?.getAttribute('action') || 'form', 64);
+/** A form's name, id, or else its action without query and fragment (a GET form's action may carry tokens). */
+const formName = (f: HTMLFormElement | null): string => clip(f?.getAttribute('name') || f?.id || f?.getAttribute('action')?.replace(/[?#].*/, '') || 'form', 64);
 const fieldName = (f: Field): string => clip(f.name || f.id || f.type, 64);
 const isField = (t: any): t is Field => !!t?.matches?.('input,select,textarea');
 
@@ -47,7 +48,7 @@ export function captureForms(e: Emit, granted: (c: string) => boolean): void {
   on(D, 'submit', (e: SubmitEvent) => {
     const form = e.target as HTMLFormElement;
     const p: Props = { form: formName(form) };
-    for (const el of Array.from(form.elements)) {
+    for (const el of form.elements) {
       if (!isField(el) || !el.hasAttribute('data-tp-capture') || neverCapture(el)) continue;
       if (granted(el.dataset.tpCapture || 'analytics')) p[`v_${fieldName(el)}`] = clip(el.value, 200);
     }

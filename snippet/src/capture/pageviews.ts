@@ -37,7 +37,7 @@ export function capturePageviews(e: Emit, hashRouting: boolean | undefined, onEn
  * change (consent given on this page, `tp.page()`), with the same referrer as the first time.
  */
 export function view(force?: boolean): void {
-  const u = new URL(location.href);
+  const u = location;
   const k = u.origin + u.pathname + u.search + (hash ? u.hash : '');
   if (k == last && !force) return;
   if (k != last) {
@@ -49,5 +49,5 @@ export function view(force?: boolean): void {
     ref = last || D.referrer;
     last = k;
   }
-  emit(EVENT.pageview, undefined, 'analytics', ref ? cleanUrl(ref) : undefined);
+  emit(EVENT.pageview, undefined, 'analytics', ref ? cleanUrl(ref, hash) : undefined);
 }

@@ -3,7 +3,7 @@ import { secret } from '../config/secrets';
 import { getSite } from '../config/sites';
 import { digestsEqual, sha256Hex } from '../crypto/hmac';
 import type { AppEnv } from '../env';
-import { apiError } from '../http/errors';
+import { apiError, rateLimited } from '../http/errors';
 
 /** Requests per key and minute (TP_KEY_RATE_PER_MINUTE overrides), per isolate: a fixed window; production can add Cloudflare's rate-limiting rules. */
 export const KEY_RATE_PER_MINUTE = 600;
@@ -36,7 +36,8 @@ function limit(hash: string, now: number, max: number): void {
     return;
   }
   if (++w.n > max) {
-    throw apiError(429, 'rate_limited', `at most ${max} requests a minute per key; retry in ${Math.ceil((w.start + 60_000 - now) / 1000)} s`, 'authorization');
+    const wait = (w.start + 60_000 - now) / 1000;
+    throw rateLimited(`at most ${max} requests a minute per key; retry in ${Math.ceil(wait)} s`, 'authorization', wait);
   }
 }
 

@@ -9,8 +9,10 @@ import { fromBase64Url, hmacKey, toBase64Url } from '../crypto/hmac';
 export interface ConsentClaims {
   /** site id */
   s: string;
-  /** consent id */
+  /** public consent id (the hash of the browser's consent secret) */
   c: string;
+  /** the receipt this token was issued for: the consumer compares it with the consent id's latest decision */
+  r?: string;
   /** granted categories (never includes "necessary", which is implicit) */
   g: Category[];
   /** policy version the decision was made under */

@@ -8,8 +8,8 @@ export interface Campaign {
   click_id: string | null;
 }
 
-/** Ad platforms' click ids, checked in this order. */
-const CLICK_IDS = ['gclid', 'gbraid', 'wbraid', 'dclid', 'msclkid', 'fbclid', 'ttclid', 'li_fat_id', 'twclid', 'epik', 'rdt_cid', 'sccid'];
+/** Ad platforms' click ids, checked in this order. With `utm_*` they are the only query parameters a stored URL keeps (`url.ts`). */
+export const CLICK_IDS = ['gclid', 'gbraid', 'wbraid', 'dclid', 'msclkid', 'fbclid', 'ttclid', 'li_fat_id', 'twclid', 'epik', 'rdt_cid', 'sccid'];
 
 const clip = (v: string | null): string | null => (v ? v.slice(0, 256) : null);
 

@@ -1,8 +1,10 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { campaignFrom } from './campaign';
+import { enrichEvent } from './event';
 import { geoFrom } from './geo';
 import { classify } from './referrer';
+import { cleanProps, cleanUrl } from './url';
 import { parseAgent } from './user-agent';
 import { dailySalt, deleteOldSalts, forgetSalt, utcDay, visitorHash } from './visitor-hash';
 
@@ -55,5 +57,38 @@ describe('enrichment', () => {
     const left = await env.DB.prepare('SELECT day FROM salts WHERE day < ?').bind(utcDay(day2)).all();
     expect(left.results).toEqual([]);
     forgetSalt();
+  });
+
+  it('cleans URLs: credentials, session path parameters, query but campaign parameters, fragment', () => {
+    expect(cleanUrl('https://u:p@shop.example/a;jsessionid=X1/b?password=x&utm_source=nl&card=4&gclid=G&msclkid=M&li_fat_id=L#access_token=t')).toBe(
+      'https://shop.example/a/b?utm_source=nl&gclid=G&msclkid=M&li_fat_id=L',
+    );
+    expect(cleanUrl('https://shop.example/?password=x#top')).toBe('https://shop.example/');
+    // clean input comes back unchanged, byte for byte (kept parameters are not re-encoded)
+    for (const clean of ['https://shop.example/p', 'https://shop.example/p?utm_source=a%20b&utm_medium=e+mail', 'https://medium.com/@user/post', 'android-app://com.google.android.gm/']) {
+      expect(cleanUrl(clean)).toBe(clean);
+    }
+    // relative values and encoded parameter names
+    expect(cleanUrl('/signup?card=4111#x')).toBe('/signup');
+    expect(cleanUrl('?%75tm_source=a&pass%77ord=b&%E0%A4%A=c')).toBe('?%75tm_source=a');
+    // hash routing keeps the route, never what follows it
+    expect(cleanUrl('https://app.example/#/cart?token=t', true)).toBe('https://app.example/#/cart');
+    expect(cleanUrl('https://app.example/#!/orders/7&x=1', true)).toBe('https://app.example/#!/orders/7');
+    expect(cleanUrl('https://app.example/#access_token=t&type=bearer', true)).toBe('https://app.example/#access_token');
+    expect(cleanUrl('https://app.example/#=t', true)).toBe('https://app.example/');
+    expect(cleanUrl('https://app.example/#/cart')).toBe('https://app.example/');
+  });
+
+  it('cleans URL-valued props, and absolute URLs inside other text', () => {
+    expect(
+      cleanProps({ href: 'https://x.example/r?token=t&utm_campaign=c#f', form: '/signup?csrf=t', text: 'Reset: https://x.example/r?k=1 (expires)', n: 3, ok: true, none: null, plain: 'a?b' }),
+    ).toEqual({ href: 'https://x.example/r?utm_campaign=c', form: '/signup', text: 'Reset: https://x.example/r (expires)', n: 3, ok: true, none: null, plain: 'a?b' });
+  });
+
+  it('enrichEvent stores cleaned URLs; a cookieless page view has no page-view id and no props', () => {
+    const u = 'https://shop.example/p?password=x&utm_source=nl#access_token=t';
+    const e = { i: 'ev-12345678', n: 'pageview', c: 'analytics', ts: 1, u, r: 'https://www.google.com/search?q=secret', pv: 'pv-12345678', p: { href: '/a?b=c' } };
+    expect(enrichEvent(e, new URL(u))).toMatchObject({ url: 'https://shop.example/p?utm_source=nl', referrer: 'https://www.google.com/search', source: 'nl', utm_source: 'nl', pageview_id: 'pv-12345678', props: '{"href":"/a"}' });
+    expect(enrichEvent(e, new URL(u), { cookieless: true })).toMatchObject({ url: 'https://shop.example/p?utm_source=nl', pageview_id: null, props: null });
   });
 });

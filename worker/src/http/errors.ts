@@ -17,6 +17,16 @@ export function apiError(status: ContentfulStatusCode, code: string, message: st
 }
 
 /**
+ * A 429 with `Retry-After` (RFC 9110 §10.2.3: seconds) so that clients back off for the right time.
+ * @example throw rateLimited('at most 20 requests an hour', 'authorization', 3600)
+ */
+export function rateLimited(message: string, field: string, retryAfterS: number): HTTPException {
+  const body: ErrorBody = { error: { code: 'rate_limited', message, field } };
+  const seconds = String(Math.max(1, Math.ceil(retryAfterS)));
+  return new HTTPException(429, { res: Response.json(body, { status: 429, headers: { 'Retry-After': seconds } }) });
+}
+
+/**
  * The one error handler. 4xx come from `apiError`; anything else is a bug or an outage:
  * logged with its detail, answered with a generic body (the client learns nothing internal).
  */

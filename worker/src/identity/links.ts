@@ -13,7 +13,7 @@ export interface LinkRequest {
 
 export type LinkResult =
   | { ok: true; created: boolean; verified: boolean; traitsStored: boolean }
-  | { ok: false; status: 409 | 429; code: string; message: string };
+  | { ok: false; status: 409 | 429; code: string; message: string; retryAfterS?: number };
 
 export interface AnonymousLink {
   anon_id: string;
@@ -30,24 +30,25 @@ export interface AnonymousLink {
  */
 export async function linkIdentity(db: D1Database, r: LinkRequest): Promise<LinkResult> {
   const hourAgo = r.now - 3600_000;
-  const [existing, userLinks, anonAttempts] = await db.batch<{ user_id?: string; verified?: number; n?: number }>([
+  const [existing, userLinks, anonAttempts] = await db.batch<{ user_id?: string; verified?: number; n?: number; oldest?: number }>([
     db.prepare('SELECT user_id, verified FROM identity_links WHERE site_id = ?1 AND anon_id = ?2').bind(r.siteId, r.anonId),
-    db.prepare('SELECT count(*) AS n FROM identity_links WHERE site_id = ?1 AND user_id = ?2 AND linked_at > ?3').bind(r.siteId, r.userId, hourAgo),
-    db.prepare('SELECT count(*) AS n FROM identify_attempts WHERE site_id = ?1 AND anon_id = ?2 AND ts > ?3').bind(r.siteId, r.anonId, hourAgo),
+    db.prepare('SELECT count(*) AS n, min(linked_at) AS oldest FROM identity_links WHERE site_id = ?1 AND user_id = ?2 AND linked_at > ?3').bind(r.siteId, r.userId, hourAgo),
+    db.prepare('SELECT count(*) AS n, min(ts) AS oldest FROM identify_attempts WHERE site_id = ?1 AND anon_id = ?2 AND ts > ?3').bind(r.siteId, r.anonId, hourAgo),
   ]);
   const linked = existing!.results[0];
-  const refuse = async (status: 409 | 429, code: string, message: string): Promise<LinkResult> => {
+  const refuse = async (status: 409 | 429, code: string, message: string, oldest?: number): Promise<LinkResult> => {
     await recordAttempt(db, r, `refused_${code}`);
-    return { ok: false, status, code, message };
+    // Sliding hour: the oldest counted call leaves the window first.
+    return { ok: false, status, code, message, ...(oldest ? { retryAfterS: (oldest - hourAgo) / 1000 } : {}) };
   };
   if ((anonAttempts!.results[0]?.n ?? 0) >= LINK_LIMITS.perAnonPerHour) {
-    return refuse(429, 'rate_limited', `at most ${LINK_LIMITS.perAnonPerHour} identify calls per anonymous id an hour`);
+    return refuse(429, 'rate_limited', `at most ${LINK_LIMITS.perAnonPerHour} identify calls per anonymous id an hour`, anonAttempts!.results[0]?.oldest);
   }
   if (linked && linked.user_id !== r.userId) {
     return refuse(409, 'anon_linked_to_other_user', 'this anonymous id belongs to another user; a new user needs a new anonymous id (tp.reset() on logout)');
   }
   if (!linked && (userLinks!.results[0]?.n ?? 0) >= LINK_LIMITS.perUserPerHour) {
-    return refuse(429, 'rate_limited', `at most ${LINK_LIMITS.perUserPerHour} new devices per user an hour`);
+    return refuse(429, 'rate_limited', `at most ${LINK_LIMITS.perUserPerHour} new devices per user an hour`, userLinks!.results[0]?.oldest);
   }
 
   const traits = r.traits && Object.keys(r.traits).length ? JSON.stringify(r.traits) : null;

@@ -10,14 +10,30 @@ const PLACEHOLDERS = new Set([
 
 export const MAX_USER_ID = 256;
 
+/**
+ * What a user id reads as, for telling placeholders apart: compatibility forms folded (NFKC: full-width "ｎｕｌｌ" is
+ * "null"), invisible characters removed (Unicode Cf and default-ignorables: zero-width space and joiners, BOM, soft
+ * hyphen, bidi marks, Hangul fillers; and the blank braille pattern), white space collapsed, lower case. A template that
+ * renders `null` with a stray zero-width space is still the template's `null`. Used for checking only: the id is stored
+ * as sent.
+ */
+function readableUserId(userId: string): string {
+  const invisible = /[\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/gu;
+  return userId.replace(invisible, '').normalize('NFKC').replace(invisible, '').replace(/\s+/gu, ' ').trim().toLowerCase();
+}
+
+/** "0", "-0", "0.0", "+0", "0e0", "00.00", "-1.0": the numbers a missing id is rendered as. */
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/;
+const isPlaceholderNumber = (id: string) => NUMBER.test(id) && (Number(id) === 0 || Number(id) === -1);
+
 /** Why `userId` cannot be linked, or null when it can. */
 export function illegalUserId(userId: string): string | null {
-  const id = userId.trim();
-  if (id !== userId) return 'leading or trailing white space';
-  if (PLACEHOLDERS.has(id.toLowerCase())) return `"${userId}" is a placeholder, not a user id`;
-  if (id.length > MAX_USER_ID) return `longer than ${MAX_USER_ID} characters`;
-  if (/^0+$/.test(id)) return 'all zeros';
-  if (/[\u0000-\u001f\u007f]/.test(id)) return 'contains control characters';
+  if (userId.trim() !== userId) return 'leading or trailing white space';
+  if (userId.length > MAX_USER_ID) return `longer than ${MAX_USER_ID} characters`;
+  if (/\p{Cc}/u.test(userId)) return 'contains control characters';
+  const readable = readableUserId(userId);
+  if (!readable) return 'empty once invisible characters are removed';
+  if (PLACEHOLDERS.has(readable) || isPlaceholderNumber(readable)) return `"${userId}" is a placeholder, not a user id`;
   return null;
 }
 

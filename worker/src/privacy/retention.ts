@@ -51,6 +51,8 @@ export async function enforceSite(env: Env, site: SiteConfig, now: number, size 
     size,
     rounds,
   );
+  // A latest decision older than the receipts' retention has no evidence left: it goes with them (tokens expire sooner).
+  await env.DB.prepare('DELETE FROM consent_state WHERE site_id = ?1 AND decided_at < ?2').bind(site.id, now - days.receipts * DAY).run();
   // Archive keys are events/<site>/YYYY/MM/DD/HH/…: an object goes once its whole hour is past the cutoff.
   const cutoff = now - days.archive * DAY;
   let archived = 0;

@@ -10,12 +10,38 @@ export interface Subject {
   anonIds: string[];
 }
 
-/** `id` is a user id if the site knows it as one (links or traits); otherwise an anonymous id. */
-export async function resolveSubject(db: D1Database, siteId: string, id: string): Promise<Subject> {
-  const links = await linksOf(db, siteId, id);
-  const traits = await db.prepare('SELECT 1 FROM user_traits WHERE site_id = ?1 AND user_id = ?2').bind(siteId, id).first();
-  if (links.length || traits) return { siteId, userId: id, anonIds: links.map((l) => l.anon_id) };
-  return { siteId, userId: null, anonIds: [id] };
+export type SubjectKind = 'user' | 'anonymous';
+
+/**
+ * The subject an operator names, of the kind they name: a user id covers every anonymous id linked
+ * to it; an anonymous id is one browser. The kind is never guessed from what is stored — a browser
+ * linked to the user id "<someone's anonymous id>" must not turn that anonymous id into a user.
+ * Returns null when nothing is stored about it (a typo must not look like a successful erasure).
+ */
+export async function resolveSubject(db: D1Database, siteId: string, id: string, kind: SubjectKind): Promise<Subject | null> {
+  if (kind === 'user') {
+    const links = await linksOf(db, siteId, id);
+    const found = await db
+      .prepare(
+        `SELECT EXISTS (SELECT 1 FROM user_traits WHERE site_id = ?1 AND user_id = ?2)
+             OR EXISTS (SELECT 1 FROM events WHERE site_id = ?1 AND user_id = ?2)
+             OR EXISTS (SELECT 1 FROM identify_attempts WHERE site_id = ?1 AND user_id = ?2) AS n`,
+      )
+      .bind(siteId, id)
+      .first<{ n: number }>();
+    return links.length || found?.n ? { siteId, userId: id, anonIds: links.map((l) => l.anon_id) } : null;
+  }
+  const found = await db
+    .prepare(
+      `SELECT EXISTS (SELECT 1 FROM events WHERE site_id = ?1 AND anon_id = ?2)
+           OR EXISTS (SELECT 1 FROM identity_links WHERE site_id = ?1 AND anon_id = ?2)
+           OR EXISTS (SELECT 1 FROM consent_receipts WHERE site_id = ?1 AND anon_id = ?2)
+           OR EXISTS (SELECT 1 FROM browser_secrets WHERE site_id = ?1 AND anon_id = ?2)
+           OR EXISTS (SELECT 1 FROM identify_attempts WHERE site_id = ?1 AND anon_id = ?2) AS n`,
+    )
+    .bind(siteId, id)
+    .first<{ n: number }>();
+  return found?.n ? { siteId, userId: null, anonIds: [id] } : null;
 }
 
 const ids = (s: Subject) => JSON.stringify(s.anonIds);
@@ -29,7 +55,9 @@ const parse = (row: Record<string, unknown>) => {
 
 /**
  * Everything stored about the subject, table by table. `browserOnly` (the visitor's own /v1/me):
- * what was recorded under this browser's anonymous id — no traits or other devices of the user.
+ * what was recorded under this browser's anonymous id, and the traits of the user it is linked to —
+ * not the user's other devices (the browser secret proves this browser only, and a person's other
+ * devices may be shared; the site's own DSAR, which verifies the account, covers them).
  */
 export async function exportSubject(db: D1Database, s: Subject, browserOnly = false) {
   const events: Record<string, unknown>[] = [];
@@ -52,7 +80,14 @@ export async function exportSubject(db: D1Database, s: Subject, browserOnly = fa
       )
       .bind(s.siteId, ids(s)),
     db.prepare('SELECT anon_id, user_id, linked_at, verified, method FROM identity_links WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))').bind(s.siteId, ids(s)),
-    db.prepare('SELECT traits, updated_at FROM user_traits WHERE site_id = ?1 AND user_id = ?2').bind(s.siteId, browserOnly ? null : s.userId),
+    browserOnly
+      ? db
+          .prepare(
+            `SELECT user_id, traits, updated_at FROM user_traits WHERE site_id = ?1
+             AND user_id IN (SELECT user_id FROM identity_links WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2)))`,
+          )
+          .bind(s.siteId, ids(s))
+      : db.prepare('SELECT user_id, traits, updated_at FROM user_traits WHERE site_id = ?1 AND user_id = ?2').bind(s.siteId, s.userId),
     db.prepare('SELECT anon_id, created_at FROM browser_secrets WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))').bind(s.siteId, ids(s)),
   ]);
   const t = traits!.results[0] as { traits: string; updated_at: number } | undefined;

@@ -16,21 +16,7 @@ export async function tombstoneStatements(db: D1Database, siteId: string, ids: {
   );
 }
 
-/**
- * Which of these (site, anonymous id) pairs are tombstoned (erased, or analytics withdrawn):
- * returns the set of `site\tanon` keys whose events must be dropped.
- */
-export async function blockedAnons(db: D1Database, pairs: { site: string; anon: string }[]): Promise<Set<string>> {
-  const unique = [...new Map(pairs.map((p) => [`${p.site}\t${p.anon}`, p])).values()];
-  if (!unique.length) return new Set();
-  const hashed = await Promise.all(unique.map(async (p) => ({ ...p, subject: await subjectHash(p.anon) })));
-  const { results } = await db
-    .prepare(
-      `SELECT t.site_id, t.subject FROM tombstones t JOIN json_each(?1) j
-       ON t.site_id = json_extract(j.value, '$.site') AND t.subject = json_extract(j.value, '$.subject')`,
-    )
-    .bind(JSON.stringify(hashed.map(({ site, subject }) => ({ site, subject }))))
-    .all<{ site_id: string; subject: string }>();
-  const hit = new Set(results.map((r) => `${r.site_id}\t${r.subject}`));
-  return new Set(hashed.filter((p) => hit.has(`${p.site}\t${p.subject}`)).map((p) => `${p.site}\t${p.anon}`));
+/** Whether `id` (an anonymous id or a user id) was erased or withdrew analytics on this site. */
+export async function isTombstoned(db: D1Database, siteId: string, id: string): Promise<boolean> {
+  return !!(await db.prepare('SELECT 1 FROM tombstones WHERE site_id = ?1 AND subject = ?2').bind(siteId, await subjectHash(id)).first());
 }

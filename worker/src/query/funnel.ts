@@ -6,6 +6,14 @@ const UNIT = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 export const windowMs = (w: string): number => Number(w.slice(0, -1)) * UNIT[w.slice(-1) as keyof typeof UNIT];
 
 /**
+ * The event's props hold every wanted key with an equal value (true equals 1, as json_extract has it). The wanted props
+ * are one JSON parameter — D1 binds at most 100 a statement — and keys are compared as keys, never spliced into a
+ * JSON path, so a key with quotes or dots is just a key.
+ */
+const hasProps = (props: string, wanted: string) =>
+  `NOT EXISTS (SELECT 1 FROM json_each(${wanted}) w WHERE NOT EXISTS (SELECT 1 FROM json_each(${props}) x WHERE x.key = w.key AND x.value = w.value))`;
+
+/**
  * Counts, for each step, the stitched visitors (user id when linked, else anonymous id, else the
  * cookieless hash) who did steps 1…k in order, with step k no later than `window` after step 1.
  * Every occurrence of step 1 is tried as a start; from a start, the earliest next step is taken
@@ -19,23 +27,24 @@ export async function runFunnel(db: D1Database, f: Funnel, tz: string, now: numb
   const conds = f.steps.map((s) => {
     const c = [`name = ${p(s.event)}`];
     if (s.page) c.push(`path = ${p(s.page)}`);
-    for (const [k, v] of Object.entries(s.props ?? {})) c.push(`json_extract(props, ${p(`$.${JSON.stringify(k)}`)}) = ${p(v)}`);
+    if (s.props && Object.keys(s.props).length) c.push(hasProps('e.props', p(JSON.stringify(s.props))));
     return `(${c.join(' AND ')})`;
   });
-  // One indexed read per step (events_site_name seeks by name and page), stitched to the visitor.
+  // One indexed read per step (events_site_name seeks by name and page), stitched to the visitor, each its own CTE:
+  // a UNION ALL of the steps would be a compound SELECT, and D1 refuses more than 5 terms in one.
   const match = conds.map(
-    (c, i) => `SELECT ${eventVisitor('e', 'l')} AS visitor, e.ts, ${i + 1} AS step
+    (c, i) => `m${i + 1} AS MATERIALIZED (SELECT ${eventVisitor('e', 'l')} AS visitor, e.ts
       FROM events e LEFT JOIN identity_links l ON l.site_id = e.site_id AND l.anon_id = e.anon_id
-      WHERE e.site_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 AND e.bot = 0 AND ${c}`,
+      WHERE e.site_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 AND e.bot = 0 AND ${c})`,
   );
   // Each CTE is materialized: s(k) is read by s(k+1) and by its count.
   const chain = f.steps.slice(1).map(
-    (_, i) => `s${i + 2} AS MATERIALIZED (SELECT s${i + 1}.visitor, s${i + 1}.t1, min(m.ts) AS t FROM s${i + 1} JOIN m ON m.visitor = s${i + 1}.visitor AND m.step = ${i + 2}
+    (_, i) => `s${i + 2} AS MATERIALIZED (SELECT s${i + 1}.visitor, s${i + 1}.t1, min(m.ts) AS t FROM s${i + 1} JOIN m${i + 2} m ON m.visitor = s${i + 1}.visitor
       AND m.ts >= s${i + 1}.t AND m.ts <= s${i + 1}.t1 + ${win} GROUP BY s${i + 1}.visitor, s${i + 1}.t1)`,
   );
   const sql = `
-WITH m AS MATERIALIZED (${match.join('\n  UNION ALL ')}),
-s1 AS MATERIALIZED (SELECT visitor, ts AS t1, ts AS t FROM m WHERE step = 1 AND ts < ${p(range.to)}),
+WITH ${match.join(',\n')},
+s1 AS MATERIALIZED (SELECT visitor, ts AS t1, ts AS t FROM m1 WHERE ts < ${p(range.to)}),
 ${chain.join(',\n')}
 SELECT ${f.steps.map((_, i) => `(SELECT count(DISTINCT visitor) FROM s${i + 1}) AS c${i + 1}`).join(', ')}`;
   const row = (await db.prepare(sql).bind(...params).first<Record<string, number>>()) ?? {};

@@ -25,13 +25,19 @@ const VISIT_COLUMN: Record<Extract<Dimension, `visit:${string}`>, string> = {
 type Filter = Query['filters'][number];
 const isVisitDim = (d: string): d is keyof typeof VISIT_COLUMN => d in VISIT_COLUMN;
 
-/** Shared by both plans: `col(dim)` names the column, values become bound parameters. */
+/**
+ * Shared by every plan: `col(dim)` names the column; each filter's values are bound as one JSON array read with json_each,
+ * because D1 binds at most 100 parameters a statement and one parameter per value ran out with two long lists. SQLite
+ * still seeks an index with `IN (SELECT value FROM json_each(?))`, as with a literal list. The `contains` needles are
+ * renamed in a subquery so that the outer column (`path`, say) is never taken for a json_each column of the same name.
+ */
 function conditions(filters: Filter[], col: (d: Dimension) => string, p: (v: unknown) => string): string[] {
   return filters.map(([op, dim, values]) => {
     const c = col(dim as Dimension);
-    if (op === 'is') return `${c} IN (${values.map(p).join(', ')})`;
-    if (op === 'is_not') return `(${c} IS NULL OR ${c} NOT IN (${values.map(p).join(', ')}))`;
-    return `(${values.map((v) => `instr(lower(${c}), lower(${p(v)})) > 0`).join(' OR ')})`;
+    const list = p(JSON.stringify(values));
+    if (op === 'is') return `${c} IN (SELECT value FROM json_each(${list}))`;
+    if (op === 'is_not') return `(${c} IS NULL OR ${c} NOT IN (SELECT value FROM json_each(${list})))`;
+    return `EXISTS (SELECT 1 FROM (SELECT value AS needle FROM json_each(${list})) WHERE instr(lower(${c}), lower(needle)) > 0)`;
   });
 }
 /** The metrics' SQL (only those asked for, plus visitors for conversion_rate) and `n_rows`, which tells empty groups apart. */

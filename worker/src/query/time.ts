@@ -1,3 +1,22 @@
+/**
+ * The dates a range may name. Every instant between them, moved by any time zone, the day after the end or the longest
+ * funnel window (9999 days), stays a 4-digit-year date for `Date#toISOString` (which overflows at year 275760 and writes
+ * "+010000-…" from year 10000 on), for SQLite's date functions (years 0000–9999) and for `YYYY-MM-DD` labels. Before
+ * 2000 there is nothing to count.
+ */
+export const DATE_BOUNDS = ['2000-01-01', '2999-12-31'] as const;
+
+/** Why `date` is not a calendar day (`YYYY-MM-DD`) within `DATE_BOUNDS`, or null when it is. */
+export function dateProblem(date: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) return 'dates are YYYY-MM-DD';
+  if (date < DATE_BOUNDS[0] || date > DATE_BOUNDS[1]) return `dates are between ${DATE_BOUNDS[0]} and ${DATE_BOUNDS[1]}`;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  // Date.UTC rolls 2026-02-30 over to March 2nd: a real day is one that survives the round trip.
+  if (new Date(Date.UTC(y, mo - 1, d)).toISOString().slice(0, 10) !== date) return `${date} is not a calendar date`;
+  return null;
+}
+
 /** Offset of `tz` from UTC at instant `ms`, in ms (e.g. +3_600_000 for Europe/Berlin in winter). */
 export function tzOffset(tz: string, ms: number): number {
   const parts = Object.fromEntries(

@@ -3,8 +3,25 @@ import { authorize } from '../auth/api-key';
 import { getSite } from '../config/sites';
 import type { AppEnv } from '../env';
 import { apiError } from '../http/errors';
-import { RANGES } from '../query/schema';
-import { resolveRange } from '../query/time';
+import { firstIssue } from '../../../shared/schema';
+import { dateRangeSchema, RANGES } from '../query/schema';
+import { DATE_BOUNDS, resolveRange } from '../query/time';
+
+/**
+ * `?date_range=` as a named range or `from,to`, checked by the same schema as the POST bodies, so a date is a
+ * 400 naming `date_range.0` or `date_range.1` here too.
+ */
+function dateRangeParam(raw: string): string | [string, string] {
+  const parts = raw.split(',');
+  const parsed = dateRangeSchema.safeParse(parts.length === 2 ? parts : raw);
+  if (parsed.success) return parsed.data;
+  const e = firstIssue(parsed.error, 'date_range');
+  const message = e.field === 'date_range' ? `date_range must be one of: ${RANGES.join(', ')}, or YYYY-MM-DD,YYYY-MM-DD` : e.message;
+  throw apiError(400, e.code, message, e.field);
+}
+
+/** The UTC day of an instant (how ingest_counts are keyed), clamped so that "all" stays a 4-digit-year day. */
+const utcDay = (ms: number) => new Date(Math.min(Math.max(ms, 0), Date.parse(`${DATE_BOUNDS[1]}T00:00:00Z`))).toISOString().slice(0, 10);
 
 /**
  * GET /api/v1/consent?site_id=&date_range=7d|YYYY-MM-DD,YYYY-MM-DD — the consent situation: decisions
@@ -15,36 +32,32 @@ import { resolveRange } from '../query/time';
 export const consentStatsRoute = new Hono<AppEnv>().get('/api/v1/consent', async function consentStats(c) {
   const siteId = await authorize(c, c.req.query('site_id'));
   const site = getSite(siteId)!;
-  const raw = c.req.query('date_range') ?? '30d';
-  const pair = /^(\d{4}-\d{2}-\d{2}),(\d{4}-\d{2}-\d{2})$/.exec(raw);
-  if (!pair && !(RANGES as readonly string[]).includes(raw)) {
-    throw apiError(400, 'invalid_field', `date_range must be one of: ${RANGES.join(', ')}, or YYYY-MM-DD,YYYY-MM-DD`, 'date_range');
-  }
   const now = Date.now();
-  const range = resolveRange(pair ? [pair[1]!, pair[2]!] : raw, site.timezone, now);
+  const range = resolveRange(dateRangeParam(c.req.query('date_range') ?? '30d'), site.timezone, now);
   const off = range.offset;
   const cats = site.categories.map((x) => x.id);
   const db = c.env.DB;
   const inRange = 'site_id = ?1 AND ts >= ?2 AND ts < ?3';
   const kind = `CASE WHEN method = 'banner' AND denied = '[]' THEN 'banner_accept' WHEN method = 'banner' AND granted = '[]' THEN 'banner_reject'
     WHEN method = 'banner' THEN 'banner_partial' ELSE method END`;
+  // The categories are one JSON parameter (?4): D1 binds at most 100 parameters a statement, and a site may name many.
   const grants = (table: string) =>
-    `SELECT count(*) AS decisions, ${cats.map((cat, i) => `sum(EXISTS (SELECT 1 FROM json_each(${table}.granted) WHERE value = ?${i + 4})) AS g${i}`).join(', ')} FROM ${table}`;
+    `SELECT count(*) AS decisions, ${cats.map((_, i) => `sum(EXISTS (SELECT 1 FROM json_each(${table}.granted) WHERE value = json_extract(?4, '$[${i}]'))) AS g${i}`).join(', ')} FROM ${table}`;
   const [byDay, byMethod, all, latest, views, dropped] = await db.batch<Record<string, number | string>>([
     db.prepare(`SELECT strftime('%Y-%m-%d', (ts + ${off}) / 1000, 'unixepoch') AS day, ${kind} AS kind, count(*) AS n FROM consent_receipts WHERE ${inRange} GROUP BY day, kind ORDER BY day`).bind(siteId, range.from, range.to),
     db.prepare(`SELECT ${kind} AS kind, count(*) AS n FROM consent_receipts WHERE ${inRange} GROUP BY kind`).bind(siteId, range.from, range.to),
-    db.prepare(`WITH r AS (SELECT granted FROM consent_receipts WHERE ${inRange}) ${grants('r')}`).bind(siteId, range.from, range.to, ...cats),
+    db.prepare(`WITH r AS (SELECT granted FROM consent_receipts WHERE ${inRange}) ${grants('r')}`).bind(siteId, range.from, range.to, JSON.stringify(cats)),
     db
       .prepare(
         `WITH r AS (SELECT granted FROM consent_receipts x WHERE ${inRange}
            AND NOT EXISTS (SELECT 1 FROM consent_receipts n WHERE n.site_id = x.site_id AND n.consent_id = x.consent_id AND (n.ts > x.ts OR (n.ts = x.ts AND n.receipt_id > x.receipt_id))))
          ${grants('r')}`,
       )
-      .bind(siteId, range.from, range.to, ...cats),
+      .bind(siteId, range.from, range.to, JSON.stringify(cats)),
     db.prepare(`SELECT count(*) AS pageviews, sum(cookieless) AS cookieless FROM events WHERE ${inRange} AND name = 'pageview'`).bind(siteId, range.from, range.to),
     db
       .prepare(`SELECT name, sum(n) AS n FROM ingest_counts WHERE site_id = ?1 AND day >= ?2 AND day <= ?3 AND name LIKE 'dropped_consent_%' GROUP BY name`)
-      .bind(siteId, new Date(range.from).toISOString().slice(0, 10), new Date(Math.min(range.to, 8.64e15)).toISOString().slice(0, 10)),
+      .bind(siteId, utcDay(range.from), utcDay(range.to - 1)),
   ]);
   const rates = (r: Record<string, number | string> | undefined) => {
     const n = Number(r?.decisions ?? 0);

@@ -1,18 +1,20 @@
 import { Hono } from 'hono';
-import { sha256Hex } from '../crypto/hmac';
 import { consentSchema } from '../../../shared/schema';
 import type { ConsentAnswer } from '../../../shared/wire';
 import { requireSecret } from '../config/secrets';
 import { GPC_DENIED } from '../consent/enforce';
+import { publicConsentId, recordDecision, type ReceiptRow } from '../consent/record';
 import { GRANT_TTL_S, REFUSAL_TTL_S, signToken } from '../consent/token';
 import type { AppEnv } from '../env';
 import { apiError } from '../http/errors';
 import { siteRequest } from '../http/site-request';
+import { requireBrowser } from '../privacy/browser-proof';
 
 /**
- * POST /v1/consent — records a decision as an append-only receipt (via the queue) and answers with
- * the signed consent token that events must carry. No IP, no User-Agent is kept with the receipt;
- * the anonymous id only when analytics was granted.
+ * POST /v1/consent — records a decision as an append-only receipt, stored before the answer, and
+ * answers with the signed consent token that events must carry. Proof required: the consent secret
+ * (`id`, whose hash is the public consent id) for the receipt, and the browser secret `k` for the
+ * anonymous id `a` it names. No IP, no User-Agent is kept; the anonymous id only when analytics was granted.
  */
 export const consentRoute = new Hono<AppEnv>().post('/v1/consent', async function recordConsent(c) {
   const now = Date.now();
@@ -27,36 +29,38 @@ export const consentRoute = new Hono<AppEnv>().post('/v1/consent', async functio
   const gpc = d.gpc === true || c.req.header('sec-gpc') === '1';
   // A decision made automatically from GPC can't grant what GPC denies.
   const granted = known.filter((cat) => d.g[cat] === true && !(d.m === 'gpc' && GPC_DENIED.includes(cat)));
-  const denied = known.filter((cat) => !granted.includes(cat));
+  const anon = granted.includes('analytics') ? d.a ?? null : null;
+  if (anon) {
+    if (!d.k) throw apiError(400, 'invalid_field', 'an anonymous id must come with its browser secret', 'k');
+    await requireBrowser(c.env.DB, site.id, anon, d.k, now);
+  }
+  const row: ReceiptRow = {
+    site_id: site.id,
+    receipt_id: d.ri,
+    consent_id: await publicConsentId(d.id),
+    granted: JSON.stringify(granted),
+    denied: JSON.stringify(known.filter((cat) => !granted.includes(cat))),
+    policy_version: d.v,
+    method: d.m,
+    gpc: gpc ? 1 : 0,
+    ts: d.ts,
+    received_at: now,
+    anon_id: anon,
+  };
+  const stored = await recordDecision(c.env.DB, row);
+  const g = JSON.parse(stored.granted) as string[];
   const iat = Math.floor(now / 1000);
   const token = await signToken(requireSecret(c.env, 'TP_CONSENT_KEY'), {
     s: site.id,
-    c: d.id,
-    g: granted,
-    v: d.v,
+    c: stored.consent_id,
+    r: stored.receipt_id,
+    g,
+    v: stored.policy_version,
     m: d.m,
-    gpc: gpc ? 1 : 0,
+    gpc: stored.gpc,
     iat,
-    exp: iat + (granted.length ? GRANT_TTL_S : REFUSAL_TTL_S),
+    exp: iat + (g.length ? GRANT_TTL_S : REFUSAL_TTL_S),
   });
-  await c.env.EVENTS.send({
-    k: 'rc',
-    receipt: {
-      site_id: site.id,
-      receipt_id: d.ri,
-      consent_id: d.id,
-      granted: JSON.stringify(granted),
-      denied: JSON.stringify(denied),
-      policy_version: d.v,
-      method: d.m,
-      gpc: gpc ? 1 : 0,
-      ts: d.ts,
-      received_at: now,
-      anon_id: granted.includes('analytics') ? d.a ?? null : null,
-    },
-    // The secret itself never leaves this request: only its hash is stored, by the consumer.
-    ...(granted.includes('analytics') && d.a && d.k ? { secret_hash: await sha256Hex(d.k) } : {}),
-  });
-  const answer: ConsentAnswer = { token, granted };
+  const answer: ConsentAnswer = { token, granted: g };
   return c.json(answer, 200);
 });

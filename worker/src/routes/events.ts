@@ -56,7 +56,8 @@ export const eventsRoute = new Hono<AppEnv>().post('/v1/e', async function inges
       bump('dropped_bot');
       return;
     }
-    keep.push(enrichEvent(e, r.url));
+    // Stored only through the cookieless exception (its category not granted): a bare page view.
+    keep.push(enrichEvent(e, r.url, { hashRouting: site.hash_routing, cookieless: !perm.granted.has(e.c) }));
   });
   if (rejected.length) counts.rejected = rejected.length;
   if (token && !token.ok) counts[`token_${token.reason}`] = 1;
@@ -69,7 +70,8 @@ export const eventsRoute = new Hono<AppEnv>().post('/v1/e', async function inges
   if (keep.length || Object.keys(counts).length) {
     const ctx = await batchContext(c.req.raw, c.env.DB, site, batch, perm, agent, now);
     try {
-      await c.env.EVENTS.send({ k: 'ev', site: site.id, received_at: now, ctx, events: keep, counts });
+      const cs = token?.ok ? { c: token.claims.c, r: token.claims.r } : undefined;
+      await c.env.EVENTS.send({ k: 'ev', site: site.id, received_at: now, ctx, events: keep, counts, ...(cs && { cs }) });
     } catch (err) {
       console.error(JSON.stringify({ level: 'error', msg: 'queue send failed', error: String(err) }));
       throw apiError(503, 'unavailable', 'the collector cannot accept events right now; retry later');

@@ -3,6 +3,7 @@ import { authorize } from '../auth/api-key';
 import type { AppEnv } from '../env';
 import { queryLimit } from '../http/api-request';
 import { apiError } from '../http/errors';
+import { dateProblem } from '../query/time';
 
 const MAX_LIMIT = 1000;
 
@@ -11,6 +12,10 @@ export function parseInstant(value: string | undefined, field: string, fallback:
   if (value === undefined || value === '') return fallback;
   const n = /^\d{1,15}$/.test(value) ? Number(value) : Date.parse(value);
   if (!Number.isFinite(n)) throw apiError(400, 'invalid_field', `${field} must be an ISO 8601 date/time or epoch milliseconds`, field);
+  // Date.parse rolls 2026-02-30 over to March 2nd: the calendar part must be a real day.
+  const day = /^\d{4}-\d{2}-\d{2}/.exec(value)?.[0];
+  const why = day && dateProblem(day);
+  if (why) throw apiError(400, 'invalid_field', `${field}: ${why}`, field);
   return n;
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { batchSchema, consentSchema, identifySchema } from '../../../shared/schema';
 import type { AppEnv } from '../env';
 import { funnelSchema, querySchema } from '../query/schema';
+import { registerSchema } from './me';
 
 /** JSON Schema (2020-12, as OpenAPI 3.1 uses) of what a zod schema accepts. */
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
@@ -11,6 +12,7 @@ const json = (s: object) => ({ content: { 'application/json': { schema: s } } })
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { description: 'error', ...json(error) }]));
 const q = (name: string, description: string, required = false) => ({ name, in: 'query', required, description, schema: { type: 'string' } });
 const bearer = [{ apiKey: [] }];
+const kind = { name: 'kind', in: 'query', required: true, description: 'user (a user id and every device linked to it) or anonymous (one browser)', schema: { type: 'string', enum: ['user', 'anonymous'] } };
 
 /**
  * GET /api/openapi.json — built at request time from the zod schemas that validate the request
@@ -32,12 +34,13 @@ export function openapi(origin: string) {
     },
     paths: {
       '/v1/e': post('Ingest an event batch (text/plain or JSON)', batchSchema, [400, 403, 404, 413, 415]),
-      '/v1/consent': post('Record a consent decision; answers the signed consent token', consentSchema, [400, 403, 404, 409]),
-      '/v1/identify': post('Link this browser to a user (tp.identify)', identifySchema, [400, 401, 403, 409, 429]),
+      '/v1/consent': post('Record a consent decision (stored before the answer); answers the signed consent token. 401: wrong browser secret for `a`; 409: stale policy or a receipt id reused with other content; 410: `a` was erased or can\'t be claimed — start a new anonymous id', consentSchema, [400, 401, 403, 404, 409, 410]),
+      '/v1/identify': post('Link this browser to a user (tp.identify), proven by the browser secret `k`. 410: the anonymous id was erased — start a new one', identifySchema, [400, 401, 403, 404, 409, 410, 429]),
       '/v1/config': { get: { summary: 'Banner (or with p=1, dialog) texts and rules', parameters: [q('s', 'site id', true), q('l', 'languages'), q('p', '1 for the dialog texts')], responses: { '200': { description: 'OK' }, ...errors(404) } } },
       '/v1/me': {
         get: { summary: "Export this browser's data", security: [{ browserSecret: [] }], parameters: [q('s', 'site id', true)], responses: { '200': { description: 'OK' }, ...errors(401, 429) } },
         delete: { summary: "Erase this browser's data", security: [{ browserSecret: [] }], parameters: [q('s', 'site id', true)], responses: { '200': { description: 'OK' }, ...errors(401, 429) } },
+        post: { summary: 'Bind a browser secret to a new anonymous id (after a rotation); only an id with nothing stored', requestBody: { required: true, ...json(schema(registerSchema)) }, responses: { '201': { description: 'bound' }, '200': { description: 'already bound to this secret' }, ...errors(400, 401, 404, 410) } },
       },
       '/api/v1/query': post('Aggregate stats (Plausible Stats API v2 shape)', querySchema, [400, 401, 403, 429], bearer),
       '/api/v1/funnel': post('Funnel conversion per step on stitched visitors', funnelSchema, [400, 401, 403, 429], bearer),
@@ -45,8 +48,8 @@ export function openapi(origin: string) {
       '/api/v1/consent/receipts': { get: { summary: 'Consent receipts (evidence)', security: bearer, parameters: [q('site_id', 'site', true), q('from', 'ISO date/time or epoch ms'), q('to', 'ISO date/time or epoch ms'), q('cursor', 'next_cursor'), q('limit', '1–5000'), q('latest', '1: current state per consent id')], responses: { '200': { description: 'OK' }, ...errors(400, 401, 403) } } },
       '/api/v1/events': { get: { summary: 'Raw event export, cursor-paginated', security: bearer, parameters: [q('site_id', 'site', true), q('from', 'ISO date/time or epoch ms'), q('to', 'ISO date/time or epoch ms'), q('cursor', 'next_cursor'), q('limit', '1–1000'), q('format', 'json | ndjson')], responses: { '200': { description: 'OK' }, ...errors(400, 401, 403) } } },
       '/api/v1/profiles/{userId}': { get: { summary: 'Linked anonymous ids, traits, first/last seen, stitched timeline', security: bearer, parameters: [{ name: 'userId', in: 'path', required: true, schema: { type: 'string' } }, q('site_id', 'site', true), q('cursor', 'next_cursor'), q('limit', '1–500')], responses: { '200': { description: 'OK' }, ...errors(400, 401, 403, 404) } } },
-      '/api/v1/subjects/{id}/export': { get: { summary: 'Data-subject export (user id or anonymous id)', security: bearer, parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, q('site_id', 'site', true)], responses: { '200': { description: 'OK' }, ...errors(400, 401, 403) } } },
-      '/api/v1/subjects/{id}': { delete: { summary: 'Data-subject erasure (D1 and the R2 archive), tombstoned', security: bearer, parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, q('site_id', 'site', true)], responses: { '200': { description: 'what was removed' }, ...errors(400, 401, 403) } } },
+      '/api/v1/subjects/{id}/export': { get: { summary: 'Data-subject export; 404 when nothing is stored', security: bearer, parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, q('site_id', 'site', true), kind], responses: { '200': { description: 'OK' }, ...errors(400, 401, 403, 404) } } },
+      '/api/v1/subjects/{id}': { delete: { summary: 'Data-subject erasure (D1 and the R2 archive), tombstoned; 404 (and no tombstone) when nothing is stored', security: bearer, parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, q('site_id', 'site', true), kind], responses: { '200': { description: 'what was removed' }, ...errors(400, 401, 403, 404) } } },
     },
   };
 }

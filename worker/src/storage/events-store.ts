@@ -1,4 +1,4 @@
-import type { EventRow, ReceiptRow } from './messages';
+import type { EventRow } from './messages';
 import { jsonInsert } from './json-insert';
 
 export const EVENT_COLUMNS = [
@@ -7,10 +7,6 @@ export const EVENT_COLUMNS = [
   'utm_term', 'utm_content', 'click_id', 'country', 'region', 'city', 'timezone', 'browser', 'os', 'device', 'bot',
   'cookieless', 'consent', 'props',
 ] as const satisfies readonly (keyof EventRow)[];
-
-export const RECEIPT_COLUMNS = [
-  'site_id', 'receipt_id', 'consent_id', 'granted', 'denied', 'policy_version', 'method', 'gpc', 'ts', 'received_at', 'anon_id',
-] as const satisfies readonly (keyof ReceiptRow)[];
 
 export interface CountRow {
   site_id: string;
@@ -29,9 +25,6 @@ export const insertEvents = (db: D1Database, rows: EventRow[]) =>
   jsonInsert(db, 'events', EVENT_COLUMNS, rows, {
     exprs: { user_id: '(SELECT l.user_id FROM identity_links l WHERE l.site_id = $.site_id AND l.anon_id = $.anon_id)' },
   });
-
-/** Append-only and idempotent by receipt id. */
-export const insertReceipts = (db: D1Database, rows: ReceiptRow[]) => jsonInsert(db, 'consent_receipts', RECEIPT_COLUMNS, rows);
 
 export const insertCounts = (db: D1Database, rows: CountRow[]) =>
   jsonInsert(db, 'ingest_counts', ['site_id', 'message_id', 'name', 'day', 'n'], rows);

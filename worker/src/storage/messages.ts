@@ -53,27 +53,11 @@ export interface EventsMessage {
   events: EnrichedEvent[];
   /** counters to record (dropped_consent, dropped_bot, rejected, …) */
   counts: Record<string, number>;
-}
-
-export interface ReceiptRow {
-  site_id: string;
-  receipt_id: string;
-  consent_id: string;
-  granted: string;
-  denied: string;
-  policy_version: string;
-  method: string;
-  gpc: 0 | 1;
-  ts: number;
-  received_at: number;
-  anon_id: string | null;
-}
-
-export interface ReceiptMessage {
-  k: 'rc';
-  receipt: ReceiptRow;
-  /** SHA-256 of the browser secret sent with a receipt that granted analytics: registers it for /v1/me */
-  secret_hash?: string;
+  /**
+   * The decision the batch's token was issued for (public consent id, receipt id): the consumer
+   * stores only what the consent id's latest decision still grants, if it was made before this batch.
+   */
+  cs?: { c: string; r?: string };
 }
 
 export interface DeliveryMessage {
@@ -84,7 +68,7 @@ export interface DeliveryMessage {
   body: string;
 }
 
-export type QueueMessage = EventsMessage | ReceiptMessage | DeliveryMessage;
+export type QueueMessage = EventsMessage | DeliveryMessage;
 
 /** A stored event row: the event with its batch context. */
 export type EventRow = EnrichedEvent & BatchContext & { site_id: string; received_at: number };
