@@ -15,7 +15,7 @@ export default {
     const events = body.e.map((e) => ({
       id: e.i, name: e.n, custom: 0, category: e.c, ts: e.ts, url: e.u, path: '/', referrer: e.r ?? null, ref_host: null,
       source: null, medium: null, utm_source: null, utm_medium: null, utm_campaign: null, utm_term: null, utm_content: null,
-      click_id: null, pageview_id: e.pv ?? null, props: e.p ? JSON.stringify(e.p) : null,
+      click_id: null, pageview_id: e.pv ?? null, props: e.p ? JSON.stringify(e.p) : null, sent_from: 'browser', revenue: null, currency: null,
     }));
     await env.EVENTS.send({ k: 'ev', site: body.s, received_at: Date.now(), ctx: { ...CTX, anon_id: body.a ?? null, session_id: body.ss ?? null }, events, counts: {} });
     return Response.json({ accepted: events.length, dropped: 0, rejected: [] }, { status: 202 });

@@ -23,7 +23,7 @@ const eventsMessage = (ids: string[], category = 'analytics'): EventsMessage => 
   events: ids.map((i) => ({
     id: i, name: 'pageview', custom: 0, category, ts: Date.now(), url: 'https://shop.example/', path: '/', referrer: null, ref_host: null,
     source: null, medium: 'direct', utm_source: null, utm_medium: null, utm_campaign: null, utm_term: null, utm_content: null,
-    click_id: null, pageview_id: null, props: null,
+    click_id: null, pageview_id: null, props: null, sent_from: 'browser', revenue: null, currency: null,
   })),
 });
 

@@ -27,7 +27,7 @@ function message(anon: string, session: string, evs: Ev[], bot: 0 | 1 = 0): Even
     events: evs.map((e) => ({
       id: id('re'), name: e.name, custom: 0, category: 'analytics', ts: T0 + e.at * 60_000, url: `https://shop.example${e.path}`, path: e.path, referrer: null,
       ref_host: null, source: e.source ?? 'direct', medium: null, utm_source: null, utm_medium: null, utm_campaign: null, utm_term: null, utm_content: null,
-      click_id: null, pageview_id: null, props: null,
+      click_id: null, pageview_id: null, props: null, sent_from: 'browser', revenue: null, currency: null,
     })),
   };
 }

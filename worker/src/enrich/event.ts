@@ -45,5 +45,8 @@ export function enrichEvent(e: WireEvent, url: URL, { hashRouting = false, cooki
     click_id: campaign?.click_id ?? null,
     pageview_id: cookieless ? null : e.pv ?? null,
     props: props && Object.keys(props).length ? JSON.stringify(props) : null,
+    sent_from: 'browser',
+    revenue: null,
+    currency: null,
   };
 }

@@ -5,7 +5,7 @@ export const EVENT_COLUMNS = [
   'site_id', 'id', 'name', 'custom', 'category', 'ts', 'received_at', 'anon_id', 'user_id', 'session_id', 'visitor_hash',
   'pageview_id', 'url', 'path', 'referrer', 'ref_host', 'source', 'medium', 'utm_source', 'utm_medium', 'utm_campaign',
   'utm_term', 'utm_content', 'click_id', 'country', 'region', 'city', 'timezone', 'browser', 'os', 'device', 'bot',
-  'cookieless', 'consent', 'props',
+  'cookieless', 'consent', 'props', 'sent_from', 'revenue', 'currency',
 ] as const satisfies readonly (keyof EventRow)[];
 
 export interface CountRow {

@@ -43,6 +43,12 @@ export interface EnrichedEvent {
   click_id: string | null;
   pageview_id: string | null;
   props: string | null;
+  /** 'browser' (snippet) or 'server' (Segment-compatible API) */
+  sent_from: 'browser' | 'server';
+  /** revenue in minor units of `currency` (exact integer), or null */
+  revenue: number | null;
+  /** ISO 4217 code of `revenue`, or null */
+  currency: string | null;
 }
 
 export interface EventsMessage {
