@@ -12,7 +12,8 @@ const step = (what) => console.log(`${what} (${((performance.now() - t0) / 1000)
 
 let collector;
 try {
-  collector = await startCollector({ port, logLevel: 'info', vars, log: step });
+  // 'log', not 'info': the Worker's console.log lines ("ingest filtered" with its reasons, refusals) are wrangler's log level.
+  collector = await startCollector({ port, logLevel: 'log', vars, log: step });
 } catch (e) {
   console.error(e instanceof ConfigInvalidError ? e.message : e);
   process.exit(1);

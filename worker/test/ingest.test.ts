@@ -77,7 +77,8 @@ describe('consent enforced at the edge', () => {
     const e = event();
     const res = await post('/v1/e', { s: 'demo', a: id('anon'), e: [e] });
     expect(res.status).toBe(202);
-    expect(await res.json()).toMatchObject({ accepted: 0, dropped: 1 });
+    // The answer says why: no silent drops.
+    expect(await res.json()).toEqual({ accepted: 0, dropped: 1, reasons: { consent_analytics: 1 }, rejected: [] });
     await settle();
     expect(await waitForRows('SELECT * FROM events WHERE id = ?', [e.i], 1, 500)).toHaveLength(0);
     const counts = await waitForRows("SELECT * FROM ingest_counts WHERE site_id = 'demo' AND name = 'dropped_consent_analytics'", [], 1);
@@ -89,7 +90,7 @@ describe('consent enforced at the edge', () => {
     const analytics = event();
     const marketing = event({ n: 'ad_click', c: 'marketing' });
     const res = await post('/v1/e', { s: 'demo', t: token, a: id('anon'), g: { marketing: true }, e: [analytics, marketing] });
-    expect(await res.json()).toMatchObject({ accepted: 1, dropped: 1 });
+    expect(await res.json()).toMatchObject({ accepted: 1, dropped: 1, reasons: { consent_marketing: 1 } });
     await settle();
     const rows = await waitForRows('SELECT id FROM events WHERE id IN (?, ?)', [analytics.i, marketing.i], 2, 500);
     expect(rows.map((r) => r.id)).toEqual([analytics.i]);
@@ -102,7 +103,7 @@ describe('consent enforced at the edge', () => {
     claims.g = ['analytics', 'marketing', 'personalization'];
     const forged = `${btoa(JSON.stringify(claims)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}.${sig}`;
     const res = await post('/v1/e', { s: 'demo', t: forged, a: id('anon'), e: [event()] });
-    expect(await res.json()).toMatchObject({ accepted: 0, dropped: 1 });
+    expect(await res.json()).toMatchObject({ accepted: 0, dropped: 1, reasons: { consent_analytics: 1 }, notes: ['token_bad_signature'] });
     const counts = await waitForRows("SELECT * FROM ingest_counts WHERE name = 'token_bad_signature'", [], 1);
     expect(counts.length).toBeGreaterThan(0);
   });
@@ -116,7 +117,7 @@ describe('consent enforced at the edge', () => {
   it('Sec-GPC: 1 denies marketing granted before the signal, but not one granted while it was sent', async () => {
     const before = await consentToken({ analytics: true, marketing: true });
     const r1 = await post('/v1/e', { s: 'demo', t: before, a: id('anon'), e: [event({ n: 'ad', c: 'marketing' }), event()] }, { 'sec-gpc': '1' });
-    expect(await r1.json()).toMatchObject({ accepted: 1, dropped: 1 });
+    expect(await r1.json()).toMatchObject({ accepted: 1, dropped: 1, reasons: { consent_marketing: 1 }, notes: ['gpc_marketing'] });
 
     const after = await consentToken({ analytics: true, marketing: true }, { m: 'preferences', gpc: true }, { 'sec-gpc': '1' });
     const r2 = await post('/v1/e', { s: 'demo', t: after, a: id('anon'), e: [event({ n: 'ad', c: 'marketing' })] }, { 'sec-gpc': '1' });
@@ -152,7 +153,7 @@ describe('bots and CORS', () => {
     const token = await consentToken({ analytics: true });
     for (const ua of ['Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36', 'Googlebot/2.1 (+http://www.google.com/bot.html)', '']) {
       const res = await post('/v1/e', { s: 'demo', t: token, a: id('anon'), e: [event()] }, { 'user-agent': ua });
-      expect(await res.json()).toMatchObject({ accepted: 0, dropped: 1 });
+      expect(await res.json()).toMatchObject({ accepted: 0, dropped: 1, reasons: { bot: 1 } });
     }
   });
 

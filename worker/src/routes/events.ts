@@ -17,6 +17,10 @@ export interface IngestAnswer {
   accepted: number;
   /** valid events not stored: no consent for their category, or bot traffic */
   dropped: number;
+  /** why they were dropped, by reason (`consent_<category>`, `bot`): present when something was dropped */
+  reasons?: Record<string, number>;
+  /** what weakened the consent token, if anything (`token_expired`, `token_bad_signature`, `stale_policy`, `gpc_marketing`, …) */
+  notes?: string[];
   rejected: (FieldError & { index: number })[];
 }
 
@@ -77,9 +81,20 @@ export const eventsRoute = new Hono<AppEnv>().post('/v1/e', async function inges
       throw apiError(503, 'unavailable', 'the collector cannot accept events right now; retry later');
     }
   }
-  const answer: IngestAnswer = { accepted: keep.length, dropped, rejected };
+  const answer: IngestAnswer = { accepted: keep.length, dropped, ...explain(counts), rejected };
   if (keep.length === 0 && rejected.length > 0) {
     return c.json({ error: { code: 'invalid_events', message: 'no event in the batch is valid', field: rejected[0]!.field }, ...answer }, 400);
   }
   return c.json(answer, 202);
 });
+
+/** The answer's account of what was not stored and why, from the counters the consumer records. */
+function explain(counts: Record<string, number>): Pick<IngestAnswer, 'reasons' | 'notes'> {
+  const reasons: Record<string, number> = {};
+  const notes: string[] = [];
+  for (const [k, n] of Object.entries(counts)) {
+    if (k.startsWith('dropped_')) reasons[k.slice(8)] = n;
+    else if (k !== 'rejected') notes.push(k);
+  }
+  return { ...(Object.keys(reasons).length && { reasons }), ...(notes.length && { notes }) };
+}
