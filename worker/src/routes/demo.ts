@@ -17,15 +17,23 @@ import { apiError } from '../http/errors';
 export const demoRoute = /* @__PURE__ */ createDemoRoute();
 
 function createDemoRoute() {
-  return new Hono<AppEnv>().post('/demo/api/login', async function demoLogin(c) {
-    const body = (await readJson(c.req.raw, 4096)) as { email?: unknown };
-    const email = typeof body?.email === 'string' ? body.email.trim().toLowerCase() : '';
-    if (!/^[^@\s]{1,64}@[^@\s]{1,190}$/.test(email)) throw apiError(400, 'invalid_field', 'enter an email address', 'email');
-    const site = getSite('demo');
-    if (!site?.identity_secret_env) throw apiError(404, 'not_found', 'the demo site is not configured');
-    // The demo's "user id" is a stable id derived from the email, as a real shop's customer number would be.
-    const userId = `cust_${toHex(await hmacSha256('demo-user-ids', email)).slice(0, 16)}`;
-    const token = toHex(await hmacSha256(requireSecret(c.env, site.identity_secret_env), userId));
-    return c.json({ userId, token, traits: { email, plan: 'free' } });
-  });
+  return new Hono<AppEnv>()
+    .post('/demo/api/signup', async function demoSignup(c) {
+      // The demo stores no account. Without JavaScript the form posts form-encoded: back to the page, nothing in the URL.
+      if (!(c.req.header('content-type') ?? '').startsWith('application/json')) return c.redirect('/demo/signup.html', 303);
+      const body = (await readJson(c.req.raw, 4096)) as { name?: unknown };
+      const name = typeof body?.name === 'string' && body.name.trim() ? body.name.trim().slice(0, 80) : 'there';
+      return c.json({ created: true, name });
+    })
+    .post('/demo/api/login', async function demoLogin(c) {
+      const body = (await readJson(c.req.raw, 4096)) as { email?: unknown };
+      const email = typeof body?.email === 'string' ? body.email.trim().toLowerCase() : '';
+      if (!/^[^@\s]{1,64}@[^@\s]{1,190}$/.test(email)) throw apiError(400, 'invalid_field', 'enter an email address', 'email');
+      const site = getSite('demo');
+      if (!site?.identity_secret_env) throw apiError(404, 'not_found', 'the demo site is not configured');
+      // The demo's "user id" is a stable id derived from the email, as a real shop's customer number would be.
+      const userId = `cust_${toHex(await hmacSha256('demo-user-ids', email)).slice(0, 16)}`;
+      const token = toHex(await hmacSha256(requireSecret(c.env, site.identity_secret_env), userId));
+      return c.json({ userId, token, traits: { email, plan: 'free' } });
+    });
 }
