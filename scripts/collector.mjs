@@ -31,18 +31,20 @@ export class ConfigInvalidError extends Error {
 
 /**
  * @param {{ port?: number, persistTo?: string, logLevel?: string, config?: string, entrypoint?: string,
- *   vars?: Record<string, string>, log?: (step: string) => void }} [opts]
+ *   vars?: Record<string, string>, log?: (step: string) => void, seed?: boolean }} [opts]
  *   `entrypoint` replaces the config's `main` (the ingest benchmark's enqueue-only floor uses it); `vars` are the
- *   Worker's secrets and variables (default: the local development defaults); `log` hears each step as it starts.
+ *   Worker's secrets and variables (default: the local development defaults); `log` hears each step as it starts;
+ *   `seed` fills a fresh local D1 with the demo's sample data once (scripts/seed.mjs; `npm start` and the README test).
  * @returns {Promise<{ url: string, stop: () => Promise<void> }>}
  */
-export async function startCollector({ port = 8787, persistTo = path.join(root, '.wrangler/state'), logLevel = 'warn', config = CONFIG_FILE, entrypoint, vars = DEV_VARS, log = () => {} } = {}) {
+export async function startCollector({ port = 8787, persistTo = path.join(root, '.wrangler/state'), logLevel = 'warn', config = CONFIG_FILE, entrypoint, vars = DEV_VARS, log = () => {}, seed = false } = {}) {
   // Checked here, before the migrations: a Worker whose module throws at start-up leaves every request hanging.
   log('checking config/sites.json…');
   const errors = await checkConfig(path.join(root, 'config/sites.json'));
   if (errors.length) throw new ConfigInvalidError(`Invalid config/sites.json:\n  ${errors.join('\n  ')}`);
   log('applying migrations…');
   migrate(persistTo);
+  if (seed) (await import('./seed.mjs')).seedOnce(persistTo, log);
   log('starting collector…');
   const worker = await unstable_startWorker({
     config: path.join(root, config),

@@ -13,7 +13,7 @@ const step = (what) => console.log(`${what} (${((performance.now() - t0) / 1000)
 let collector;
 try {
   // 'log', not 'info': the Worker's console.log lines ("ingest filtered" with its reasons, refusals) are wrangler's log level.
-  collector = await startCollector({ port, logLevel: 'log', vars, log: step });
+  collector = await startCollector({ port, logLevel: 'log', vars, log: step, seed: true });
 } catch (e) {
   console.error(e instanceof ConfigInvalidError ? e.message : e);
   process.exit(1);
