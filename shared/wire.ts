@@ -7,8 +7,15 @@
  * ```
  * { "s": site id, "t"?: consent token, "a"?: anonymous id, "u"?: user id, "ss"?: session id,
  *   "e": [ { "i": event id, "n": name, "c": category, "ts": epoch ms, "u": page URL,
- *            "r"?: referrer, "pv"?: page-view id, "p"?: { flat props }, "x"?: 1 for custom events } ] }
+ *            "r"?: referrer, "pv"?: page-view id, "p"?: { flat props }, "x"?: 1 for custom events,
+ *            "rv"?: { "a": amount, "c": currency } } ] }
  * ```
+ * `rv` is revenue (`tp.track(name, props, {revenue: {amount, currency}})`): `a` the amount in major units as a plain JSON
+ * number (`19.99`, finite, 0 to 1e9), `c` its ISO 4217 code (`"EUR"`). The collector stores it exactly in the currency's
+ * minor units (`shared/money.ts`). The `share` built-in event (`n: "share"`) is a share: `navigator.share()` called by the
+ * page, or a click on an element marked `data-tp-share` (its value naming the network, e.g. `"linkedin"`): props `{ "network": data-tp-share value }` for a
+ * link or button (the click event next to it carries the cleaned `href`), none for `navigator.share()`. Clicks inside an
+ * element marked `data-tp-view` carry `view` (its value): the impressions → clicks of that element.
  * POST /v1/consent — a consent decision (answered with a signed consent token):
  * ```
  * { "s": site id, "id": consent secret, "ri": receipt id, "g": { category: granted },
@@ -37,6 +44,7 @@ export enum EVENT {
   formSubmit = 'form_submit',
   formAbandon = 'form_abandon',
   impression = 'impression',
+  share = 'share',
 }
 
 
@@ -69,6 +77,14 @@ export interface WireEvent {
   p?: Props;
   /** 1 for custom events (tp.track) */
   x?: 1;
+  /** revenue of a conversion: see the header */
+  rv?: WireRevenue;
+}
+
+/** Revenue on the wire: `a` the amount in major units (`19.99`), `c` the ISO 4217 currency code (`"EUR"`). */
+export interface WireRevenue {
+  a: number;
+  c: string;
 }
 
 export interface WireBatch {
@@ -116,8 +132,10 @@ export interface ConsentAnswer {
 }
 
 /**
- * Answer to GET /v1/config?s=&l= — only what the first page view needs (the banner and the rules);
- * the preferences dialog asks for its texts with `&p=1` when it is opened (`PanelConfigAnswer`).
+ * Answer to GET /v1/config?s=&l=&f=2 — only what the first page view needs (the banner and the rules),
+ * with short keys: every byte of it is part of the first page view. The preferences dialog asks for its
+ * texts with `&p=1` when it is opened (`PanelConfigAnswer`). Without `f=2` the collector answers the
+ * earlier shape (`LegacySiteConfigAnswer`), which a tp.js cached before this one still reads.
  */
 export interface SiteConfigAnswer {
   /** policy version */
@@ -129,10 +147,17 @@ export interface SiteConfigAnswer {
   /** hash-based SPA page views (sent only when on) */
   hash?: true;
   /** the language the texts are in */
-  lang: string;
-  /** the banner's texts */
-  tx: Pick<BannerTexts, 'title' | 'body' | 'accept' | 'reject' | 'prefs'>;
+  l: string;
+  /** the banner's texts, in this order */
+  t: [title: string, body: string, accept: string, reject: string, prefs: string];
   /** the optional categories (all but necessary), in display order */
+  c: Category[];
+}
+
+/** The first-view answer as it was before `f=2` (long keys, texts by name). */
+export interface LegacySiteConfigAnswer extends Omit<SiteConfigAnswer, 'l' | 't' | 'c'> {
+  lang: string;
+  tx: Pick<BannerTexts, 'title' | 'body' | 'accept' | 'reject' | 'prefs'>;
   cats: Category[];
 }
 
@@ -155,7 +180,11 @@ export interface BannerTexts {
   yourData: string;
   download: string;
   erase: string;
-  /** "Your data" outcomes */
+  /** the question "Erase my data" asks first, and its two answers */
+  eraseAsk: string;
+  eraseYes: string;
+  cancel: string;
+  /** "Your data" outcomes (`erased` also says what happens next) */
   downloaded: string;
   erased: string;
   noData: string;

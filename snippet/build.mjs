@@ -21,15 +21,15 @@ const minifiedCss = {
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const debug = process.argv.includes('--debug');
 
-/** One entry point → one minified IIFE and its ETag. */
-async function bundle(entry) {
+/** One entry point → one minified IIFE and its ETag; `define` adds build-time constants. */
+async function bundle(entry, define = {}) {
   const result = await build({
     entryPoints: [path.join(root, entry)],
     bundle: true,
     minify: true,
     format: 'iife',
     target: ['chrome100', 'firefox100', 'safari15.4'],
-    define: { DEBUG: String(debug) },
+    define: { DEBUG: String(debug), ...define },
     plugins: [minifiedCss],
     legalComments: 'none',
     write: false,
@@ -39,7 +39,10 @@ async function bundle(entry) {
   return { code, etag: `"${createHash('sha256').update(code).digest('hex').slice(0, 16)}"` };
 }
 
-const files = { 'tp.js': await bundle('snippet/src/index.ts'), 'tp-panel.js': await bundle('snippet/src/panel/index.ts') };
+// tp.js loads the panel as tp-panel.js?<its hash>: a tp.js always gets the panel built with it, never one an
+// HTTP cache kept from an earlier build (the two share the PanelHost interface).
+const panel = await bundle('snippet/src/panel/index.ts');
+const files = { 'tp.js': await bundle('snippet/src/index.ts', { PANEL: JSON.stringify(panel.etag.slice(1, 9)) }), 'tp-panel.js': panel };
 await mkdir(path.join(root, 'snippet/dist'), { recursive: true });
 for (const [name, { code }] of Object.entries(files)) await writeFile(path.join(root, 'snippet/dist', name), code);
 await mkdir(path.join(root, 'worker/src/generated'), { recursive: true });

@@ -4,7 +4,7 @@ import { W } from './util';
 /** What the running snippet implements, by call name (`consent.set` for `tp.consent.set`). */
 export type Core = Record<string, (...args: any[]) => unknown>;
 
-const NAMES = 'track page identify reset on flush consent.get consent.set consent.acceptAll consent.rejectAll consent.open'.split(' ');
+const NAMES = 'track page identify reset on flush anonymousId consent.get consent.set consent.acceptAll consent.rejectAll consent.open'.split(' ');
 
 /**
  * Builds `window.tp` (CONTRACT §2) and replays the calls the page made through the stub

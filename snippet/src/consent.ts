@@ -42,7 +42,7 @@ export function initConsent(settings: Settings, cfg: SiteConfigAnswer, signal: b
   s = settings;
   v = cfg.v;
   gpc = signal;
-  cats = cfg.cats;
+  cats = cfg.c;
   if (d && (d.v !== v || d.k + '' !== cats + '' || now() - d.ts > (cats.some((c) => d!.g[c]) ? YEAR : YEAR / 2))) {
     d = null;
     drop(CONSENT_KEY);
@@ -63,7 +63,7 @@ export async function consentToken(): Promise<string | undefined> {
 
 async function sendReceipt(receipt: WireConsent, again?: 1): Promise<void> {
   try {
-    const r = await post(`${s.api}${PATH.consent}`, receipt);
+    const r = await post(s.api + PATH.consent, receipt);
     // 410: the anonymous id it names was erased; the same decision goes again under a new one.
     if (r.status == 410 && receipt.a && !again && d) return sendReceipt((d.p = { ...receipt, ...rotate() }), 1);
     // Refused (stale policy, unknown category): ask again next time rather than loop.

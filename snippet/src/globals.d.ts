@@ -1,5 +1,7 @@
 /** Build-time flag (esbuild `define`): debug builds log contained errors. */
 declare const DEBUG: boolean;
+/** Build-time constant: the hash of the tp-panel.js built with this tp.js (its URL's query). */
+declare const PANEL: string;
 
 interface Navigator {
   globalPrivacyControl?: boolean;

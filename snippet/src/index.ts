@@ -8,10 +8,12 @@ import { abandonForms, captureForms } from './capture/forms';
 import { captureImpressions, resetImpressions } from './capture/impressions';
 import { capturePageviews, pageviewId, view } from './capture/pageviews';
 import { captureScroll, resetScroll } from './capture/scroll';
+import { captureShare } from './capture/share';
 import type { Emit } from './capture/types';
 import { cats, consentToken, decide as record, decided, gpc, gpcOverrides, granted, initConsent, state, type ConsentState } from './consent';
 import { consentDefault, consentUpdate } from './consent-mode';
 import { ensureAnon, forget, getAnon, getUser, rotate, sessionId, setUser, type Anon } from './identity';
+import { load } from './lazy';
 import { fetchConfig, readSettings } from './settings';
 import { flush, initTransport, purge, push, resend, settle } from './transport';
 import { cleanUrl, D, now, on, post, safe, uuid } from './util';
@@ -48,9 +50,9 @@ async function start(): Promise<void> {
    */
   let pageProps: Props | undefined;
   let held: WireEvent[] | 0 = decided() ? 0 : [];
-  const emit: Emit = (n, p, c = 'analytics', r, x) => {
+  const emit: Emit = (n, p, c = 'analytics', r, x, rv) => {
     // Unset keys are undefined, which JSON leaves out.
-    const e: WireEvent = { i: uuid(), n, c, ts: now(), u: cleanUrl(location.href, cfg.hash), r, x, pv: pageviewId, p: p ?? (n == EVENT.pageview ? pageProps : undefined) };
+    const e: WireEvent = { i: uuid(), n, c, ts: now(), u: cleanUrl(location.href, cfg.hash), r, x, rv, pv: pageviewId, p: p ?? (n == EVENT.pageview ? pageProps : undefined) };
     if (granted(c)) push(e);
     // A cookieless page view (not granted) is bare: no page-view id and no props, nothing that links it to other events.
     else if (cfg.cl && c == 'analytics' && n == EVENT.pageview) push({ ...e, pv: undefined, p: undefined });
@@ -70,6 +72,7 @@ async function start(): Promise<void> {
   captureForms(emit, granted);
   captureImpressions(emit);
   captureClicks(emit);
+  captureShare(emit);
   whenHidden(() => {
     endPage();
     flush();
@@ -106,13 +109,12 @@ async function start(): Promise<void> {
   };
   const all = (v: boolean, m: 'banner' | 'api' = 'api') => decide(Object.fromEntries(cats.map((c) => [c, v])), m);
 
-  mountBanner(cfg, s.api, (v) => all(v, 'banner'), {
-    config: `${s.api}${PATH.config}${s.qs}&p=1`,
+  mountBanner(cfg, (v) => all(v, 'banner'), {
+    ...s,
     cats,
     granted,
     gpc,
     save: (g) => decide(g, 'preferences'),
-    me: s.api + PATH.me + s.qs,
     anon: getAnon,
     settle,
     async erased() {
@@ -131,34 +133,16 @@ async function start(): Promise<void> {
   view();
 
   ready({
-    track: (n, p, o) => typeof n == 'string' && emit(n, p, o?.category ?? 'analytics', undefined, 1),
+    // {revenue: {amount, currency}} travels as rv {a, c}; the collector validates it and stores it in exact minor units.
+    track: (n, p, o) => typeof n == 'string' && emit(n, p, o?.category ?? 'analytics', undefined, 1, o?.revenue && { a: o.revenue.amount, c: o.revenue.currency }),
+    anonymousId: () => (analytics() && getAnon()?.a) || null,
     page(p?: Props) {
       pageProps = p;
       view(true);
       pageProps = undefined;
     },
-    async identify(userId: unknown, o: { token?: string; traits?: Props } = {}) {
-      const result = (reason?: string) => ({ ok: !reason, reason });
-      if (!analytics()) return result('no_consent');
-      if (typeof userId != 'string' || !userId) return result('invalid_user_id');
-      const current = getUser();
-      if (current == userId) return result();
-      flush();
-      try {
-        const t = await consentToken();
-        // The browser secret proves this browser holds the anonymous id it names.
-        const go = (anon: Anon) => post(`${s.api}${PATH.identify}`, { s: s.site, u: userId, ...o, ...anon, t });
-        // Another user on this device: never merge into their anonymous history.
-        let r = await go(current ? fresh() : ensureAnon());
-        // 410: this anonymous id was erased; carry on under a new one.
-        if (r.status == 410) r = await go(fresh());
-        // Remembered only once the collector linked it: a refused identify leaves no user behind.
-        if (r.ok) setUser(userId);
-        return result(r.ok ? undefined : ((await r.json().catch(() => 0)) as any)?.error?.code ?? `http_${r.status}`);
-      } catch {
-        return result('network');
-      }
-    },
+    // Events so far belong to whoever was here before the login: sent now, under the current ids.
+    identify: (u, o) => (flush(), load(s.api).then((m) => m.identify({ ...s, analytics, user: getUser, setUser, fresh, ensureAnon, token: consentToken }, u, o), () => ({ ok: false, reason: 'network' }))),
     reset() {
       flush();
       renew();

@@ -61,7 +61,36 @@ describe('banner and dialog by keyboard alone', () => {
     await context.close();
   });
 
-  it('the banner is a fixed overlay: nothing on the page moves when it appears', async () => {
+  it('on a page full of links the first Tab presses reach the banner\'s buttons, then Tab goes on into the page', async () => {
+    const { page, context } = await newPage(h);
+    await page.goto(`${h.url}/demo/many-links.html`);
+    await page.getByRole('button', { name: 'Accept all' }).waitFor();
+    const order: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      await page.keyboard.press('Tab');
+      order.push(await focused(page));
+    }
+    expect(order).toEqual(['Accept all', 'Reject all', 'Preferences', 'Link 1', 'Link 2']);
+    // Not trapped the other way either: Shift+Tab from the page's first link is back on the banner.
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused(page)).toBe('Preferences');
+
+    // Deciding by keyboard: the banner goes, and the next Tab lands on the page's first link.
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused(page)).toBe('Accept all');
+    const receipt = page.waitForResponse((r) => r.url().endsWith('/v1/consent'));
+    await page.keyboard.press('Enter');
+    await receipt;
+    await expect(page.getByRole('region', { name: 'Your privacy' }).isVisible()).resolves.toBe(false);
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('Link 1');
+    await context.close();
+  });
+
+  // many-links.html: the banner's host is the body's first child, and that body is a grid with gaps.
+  it.each(['/demo/', '/demo/many-links.html'])('the banner is a fixed overlay: nothing on the page moves when it appears (%s)', async (path) => {
     const { page, context } = await newPage(h);
     // Hold the config answer so the page settles first, then let the banner in.
     let release!: () => void;
@@ -70,7 +99,7 @@ describe('banner and dialog by keyboard alone', () => {
       await held;
       await route.continue();
     });
-    await page.goto(`${h.url}/demo/`);
+    await page.goto(h.url + path);
     const layout = () =>
       page.evaluate(() => ({
         height: document.documentElement.scrollHeight,

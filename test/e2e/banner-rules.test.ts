@@ -38,6 +38,15 @@ describe('banner rules in real Chromium', () => {
     await context.close();
   });
 
+  it('config answer: the short shape tp.js asks for (f=2), and the earlier one a tp.js cached before it still reads', async () => {
+    const get = async (q: string) => (await fetch(`${h.url}/v1/config?s=demo&l=de-AT${q}`)).json();
+    const banner = ['Ihre Privatsphäre', expect.stringContaining('Wir nutzen'), 'Alle akzeptieren', 'Alle ablehnen', 'Einstellungen'];
+    const cats = ['analytics', 'marketing', 'personalization'];
+    expect(await get('&f=2')).toEqual({ v: '2026-11-01', gcm: true, l: 'de', t: banner, c: cats });
+    const [title, body, accept, reject, prefs] = banner;
+    expect(await get('')).toEqual({ v: '2026-11-01', gcm: true, lang: 'de', tx: { title, body, accept, reject, prefs }, cats });
+  });
+
   it('re-prompts when the stored decision is for another policy version, or expired', async () => {
     const { page: p, context } = await newPage(h);
     await p.goto(`${h.url}/demo/`);

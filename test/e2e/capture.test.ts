@@ -82,7 +82,8 @@ describe('micro-actions in real Chromium', () => {
     await flush(page);
     const all = sent.map((r) => r.body).join('\n');
     expect(all.toLowerCase()).not.toContain(SENTINEL.toLowerCase());
-    expect(all).not.toContain('4111');
+    // The card number, spaced or not (a bare '4111' also turns up in random ids now and then).
+    expect(all).not.toMatch(/4111[\s-]?1111/);
     expect(all).not.toContain('internal-campaign');
     const names = sentEvents(sent).map((e) => e.n);
     expect(names).toEqual(expect.arrayContaining(['form_start', 'form_field', 'form_submit']));

@@ -31,14 +31,16 @@ describe('consent banner in real Chromium', () => {
     expect(anon).toMatch(/^[0-9a-f-]{36}$/);
     expect(sent.filter((r) => r.path === '/v1/consent')).toHaveLength(1);
     const names = sentEvents(sent).map((e) => e.n);
-    expect(names).toEqual(expect.arrayContaining(['pageview', 'click']));
-    // tracked by the page before the decision: never sent
-    expect(names).not.toContain('home_loaded');
+    expect(names).toEqual(expect.arrayContaining(['pageview', 'click', 'home_loaded']));
+    // Before the decision events waited in memory (the page's home_loaded, the first click) and went with it;
+    // the page view counts once.
+    expect(names.filter((n) => n === 'pageview')).toHaveLength(1);
     expect(await page.evaluate(() => (window as any).demoPixelLoaded)).toBe(1);
 
-    const rows = await waitStored(h, (r) => r.filter((x) => x.anon_id === anon).length >= 2);
+    const rows = await waitStored(h, (r) => r.filter((x) => x.anon_id === anon).length >= 4);
     const mine = rows.filter((x) => x.anon_id === anon);
-    expect(mine.map((x) => x.name).sort()).toEqual(['click', 'pageview']);
+    expect(mine.map((x) => x.name).sort()).toEqual(['click', 'click', 'home_loaded', 'pageview']);
+    expect(mine.find((x) => x.name === 'home_loaded')).toMatchObject({ props: { variant: 'b' } });
     expect(mine.find((x) => x.name === 'click')).toMatchObject({ props: { tag: 'button', id: 'cta', label: 'hero-cta', text: 'Start free trial' } });
     await context.close();
   });

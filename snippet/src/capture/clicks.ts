@@ -30,6 +30,10 @@ export function captureClicks(emit: Emit): void {
       if (el.hasAttribute('download') || DOWNLOAD.test(u.pathname)) name = EVENT.download;
       else if (u.host != location.host && /^https?:$/.test(u.protocol)) name = EVENT.outbound;
     }
+    // Inside an element counted for impressions: the click is that element's (impressions → clicks).
+    p.view = (el.closest('[data-tp-view]') as HTMLElement | null)?.dataset.tpView as string;
     emit(name, p);
+    // Share links and buttons (data-tp-share="linkedin"): a share, next to the click (its href is in the click).
+    if (el.dataset.tpShare != null) emit(EVENT.share, { network: el.dataset.tpShare.slice(0, 32) });
   });
 }

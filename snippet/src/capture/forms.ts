@@ -50,7 +50,7 @@ export function captureForms(e: Emit, granted: (c: string) => boolean): void {
     const p: Props = { form: formName(form) };
     for (const el of form.elements) {
       if (!isField(el) || !el.hasAttribute('data-tp-capture') || neverCapture(el)) continue;
-      if (granted(el.dataset.tpCapture || 'analytics')) p[`v_${fieldName(el)}`] = clip(el.value, 200);
+      if (granted(el.dataset.tpCapture || 'analytics')) p['v_' + fieldName(el)] = clip(el.value, 200);
     }
     started.delete(form);
     emit(EVENT.formSubmit, p);

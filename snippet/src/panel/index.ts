@@ -1,8 +1,9 @@
-import type { PanelConfigAnswer } from '../../../shared/wire';
+import { PATH, type PanelConfigAnswer } from '../../../shared/wire';
 import { adopt, button, h } from '../dom';
 import { D, on, W } from '../util';
 import css from './panel.css';
 import type { MountPanel, Panel } from './types';
+import { identify } from './identify';
 import { yourData } from './your-data';
 
 /**
@@ -12,7 +13,7 @@ import { yourData } from './your-data';
  */
 const mount: MountPanel = async (host): Promise<Panel> => {
   const { root } = host;
-  const r = await fetch(host.config, { credentials: 'omit' });
+  const r = await fetch(host.config ?? host.api + PATH.config + host.qs + '&p=1', { credentials: 'omit' });
   if (!r.ok) throw r.status;
   const cfg = (await r.json()) as PanelConfigAnswer;
   const tx = cfg.tx;
@@ -38,18 +39,25 @@ const mount: MountPanel = async (host): Promise<Panel> => {
   const overlay = h('div', { class: 'o', hidden: true }, dialog);
   root.append(overlay);
   let opener: Element | null = null;
-  const focusables = () => [...dialog.querySelectorAll<HTMLElement>('button:not([disabled]),input:not([disabled])')];
+  // What Tab can reach: enabled and not in a hidden part (the erase question while it is not asked).
+  const focusables = () => [...dialog.querySelectorAll<HTMLElement>('button:not([disabled],[hidden] *),input:not([disabled])')];
 
-  on(overlay, 'keydown', (e: KeyboardEvent) => {
-    if (e.key == 'Escape') return close();
-    if (e.key != 'Tab') return;
-    const f = focusables();
-    const edge = e.shiftKey ? f[0] : f[f.length - 1];
-    if (root.activeElement == edge) {
-      e.preventDefault();
-      (e.shiftKey ? f[f.length - 1] : f[0])!.focus();
-    }
-  });
+  // Bubbling phase: the erase question's own Escape (cancel) runs first and stops it.
+  on(
+    overlay,
+    'keydown',
+    (e: KeyboardEvent) => {
+      if (e.key == 'Escape') return close();
+      if (e.key != 'Tab') return;
+      const f = focusables();
+      const edge = e.shiftKey ? f[0] : f[f.length - 1];
+      if (root.activeElement == edge) {
+        e.preventDefault();
+        (e.shiftKey ? f[f.length - 1] : f[0])!.focus();
+      }
+    },
+    false,
+  );
   on(overlay, 'click', (e: Event) => e.target == overlay && close());
 
   function close(): void {
@@ -70,4 +78,5 @@ const mount: MountPanel = async (host): Promise<Panel> => {
   };
 };
 
-W.tp?._p?.(mount);
+// The module tp.js asked for; still callable as `mount` itself, which is what a tp.js built before identify moved here expects.
+W.tp?._p?.(Object.assign(mount, { mount, identify }));

@@ -1,9 +1,9 @@
-/** What the main script hands the lazily loaded preferences panel (tp-panel.js). */
-export interface PanelHost {
+import type { Settings } from '../settings';
+
+/** What the main script hands the lazily loaded preferences panel (tp-panel.js): the script tag's settings (collector, config query) and these. */
+export interface PanelHost extends Settings {
   /** the open shadow root the banner lives in */
   root: ShadowRoot;
-  /** URL of the dialog's texts (GET /v1/config?…&p=1) */
-  config: string;
   /** optional categories, in display order */
   cats: string[];
   granted(c: string): boolean;
@@ -11,14 +11,19 @@ export interface PanelHost {
   gpc: boolean;
   /** records the panel's choice (method "preferences") and closes banner and panel */
   save(choice: Record<string, boolean>): void;
-  /** URL of this site's /v1/me (GET export, DELETE erase) */
-  me: string;
   /** the anonymous id and browser secret; null when nothing identifies this browser */
   anon(): { a: string; k: string } | null;
   /** resolves when queued events were delivered (so an export is complete) */
   settle(): Promise<void>;
   /** after an erase: forget what is queued, rotate (or drop) the ids */
   erased(): Promise<void>;
+  /**
+   * What a tp.js built before the panel was versioned passes instead of `api` and `qs` (the dialog's
+   * config URL and /v1/me): it loads the current tp-panel.js for as long as caches keep it (a day).
+   * Remove a few days after the deploy that introduced `tp-panel.js?<hash>`.
+   */
+  config?: string;
+  me?: string;
 }
 
 export interface Panel {

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { PanelConfigAnswer, SiteConfigAnswer } from '../../../shared/wire';
+import type { LegacySiteConfigAnswer, PanelConfigAnswer, SiteConfigAnswer } from '../../../shared/wire';
 import type { SiteConfig } from '../config/schema';
 import { DEFAULT_TEXTS } from '../config/texts';
 import type { AppEnv } from '../env';
@@ -16,19 +16,32 @@ export function pickLanguage(site: SiteConfig, wanted: string): string {
   return 'en';
 }
 
-/** What the first page view needs: the rules and the banner's texts, site overrides on top of the shipped defaults. */
+/**
+ * What the first page view needs: the rules and the banner's texts, site overrides on top of the shipped
+ * defaults. Short keys, texts in a fixed order and flags only when on: every byte of this answer is part
+ * of the first page view.
+ */
 export function siteConfigAnswer(site: SiteConfig, lang: string): SiteConfigAnswer {
   const { title, body, accept, reject, prefs } = texts(site, lang);
-  // Flags only when on: every byte of this answer is part of the first page view.
   return {
     v: site.policy_version,
     ...(site.cookieless && { cl: true }),
     ...(site.consent_mode && { gcm: true }),
     ...(site.hash_routing && { hash: true }),
-    lang,
-    tx: { title, body, accept, reject, prefs },
-    cats: site.categories.map((c) => c.id),
+    l: lang,
+    t: [title, body, accept, reject, prefs],
+    c: site.categories.map((c) => c.id),
   };
+}
+
+/**
+ * The same in its earlier shape, for a tp.js fetched before `f=2` existed: the snippet may be served
+ * from cache for a day after a deploy (stale-while-revalidate), so this can go a few days after it.
+ */
+function legacyConfigAnswer(site: SiteConfig, lang: string): LegacySiteConfigAnswer {
+  const { l, t, c, ...rest } = siteConfigAnswer(site, lang);
+  const [title, body, accept, reject, prefs] = t;
+  return { ...rest, lang: l, tx: { title, body, accept, reject, prefs }, cats: c };
 }
 
 /** The preferences dialog's texts: every category with its description and services. */
@@ -50,10 +63,11 @@ function texts(site: SiteConfig, lang: string) {
   return { ...base.banner, ...site.texts[lang]?.banner };
 }
 
-/** GET /v1/config?s=<site>&l=<languages>[&p=1] — what the banner (or, with p=1, the dialog) needs; cacheable for 5 minutes. */
+/** GET /v1/config?s=<site>&l=<languages>[&f=2|&p=1] — what the banner (or, with p=1, the dialog) needs; cacheable for 5 minutes. */
 export const siteConfigRoute = new Hono<AppEnv>().get('/v1/config', function getSiteConfig(c) {
   const site = siteFromQuery(c);
   const lang = pickLanguage(site, (c.req.query('l') ?? '').slice(0, 200));
   c.header('Cache-Control', 'public, max-age=300');
-  return c.json(c.req.query('p') ? panelConfigAnswer(site, lang) : siteConfigAnswer(site, lang));
+  const answer = c.req.query('p') ? panelConfigAnswer : c.req.query('f') == '2' ? siteConfigAnswer : legacyConfigAnswer;
+  return c.json(answer(site, lang));
 });
