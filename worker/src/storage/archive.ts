@@ -1,52 +1,85 @@
 import { sha256Hex } from '../crypto/hmac';
 import type { EventRow } from './messages';
+import { encodeParquet, type ArchivedEvent, type EncodeOptions } from './parquet';
 
 /**
- * Raw accepted events, gzip-compressed NDJSON, one object per (site, receive hour, consumer batch):
- * `events/<site>/<YYYY>/<MM>/<DD>/<HH>/<batch>.ndjson.gz`. R2 can't append, so each batch writes
- * its own object; `<batch>` hashes the queue message ids, so a redelivered batch overwrites the
- * object it wrote before instead of adding a copy. Readers should still dedupe by `id`: a batch
- * redelivered in another composition writes its events under another key.
- *
- * Compressed because rows of one batch repeat most of their columns: 1,000 events are ~730 kB of
- * NDJSON and 10–80 kB gzipped, and writing the smaller object costs the consumer less than gzip does.
- * Objects written before compression (`.ndjson`) are still read by `readArchive`.
+ * The raw archive's layout in R2 (CONTRACT §7): Apache Parquet, hive-partitioned by site and by the event's UTC day,
+ * `events/site=<site>/date=<YYYY-MM-DD>/<name>.parquet`, so DuckDB, Spark, pyarrow and R2 SQL read `site` and `date`
+ * as columns and skip the partitions a query doesn't need. Names say who wrote the file:
+ * - `p-<batch>`: one consumer invocation's events of that site and day; `<batch>` hashes the queue message ids, so a
+ *   redelivered batch overwrites its own parts instead of adding copies;
+ * - `c-<hash>`: a compaction of parts (archive/compact.ts), named after its inputs so a retried run rewrites it;
+ * - `l-<hash>`: an object of the gzip NDJSON archive this one replaced, converted (storage/archive-legacy.ts).
+ * Every object carries `customMetadata.rows`, so listing the archive needs no reads.
  */
-export function archiveKey(site: string, receivedAt: number, batch: string): string {
-  const d = new Date(receivedAt).toISOString();
-  return `events/${site}/${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${d.slice(11, 13)}/${batch}.ndjson.gz`;
+export const sitePrefix = (site: string): string => `events/site=${site}/`;
+export const datePrefix = (site: string, date: string): string => `${sitePrefix(site)}date=${date}/`;
+export const objectKey = (site: string, date: string, name: string): string => `${datePrefix(site, date)}${name}.parquet`;
+/** The UTC day of an epoch-ms time: the partition an event belongs to. */
+export const utcDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/** Everything a key may be: the site id's own alphabet, a calendar-shaped day, a name without dots or slashes. */
+const KEY = /^events\/site=([a-z0-9][a-z0-9_-]{0,62})\/date=(\d{4}-\d{2}-\d{2})\/([A-Za-z0-9_-]{1,80})\.parquet$/;
+export interface ArchiveKey {
+  site: string;
+  date: string;
+  name: string;
+}
+export function parseKey(key: string): ArchiveKey | null {
+  const m = KEY.exec(key);
+  return m ? { site: m[1]!, date: m[2]!, name: m[3]! } : null;
 }
 
-const ARCHIVE_HTTP_METADATA: R2HTTPMetadata = { contentType: 'application/x-ndjson', contentEncoding: 'gzip' };
+export const PARQUET_TYPE = 'application/vnd.apache.parquet';
 
-/** NDJSON text → the gzip bytes stored in R2. */
-export async function packArchive(ndjson: string): Promise<ArrayBuffer> {
-  return new Response(new Blob([ndjson]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
+/** Rows of one object as stored: the count travels as metadata, for the listing API and compaction's planning. */
+export interface StoredObject {
+  key: string;
+  rows: number;
+  size: number;
+  etag: string;
 }
 
-/** An archive object's NDJSON text, whether it was stored compressed (`.gz`) or not. */
-export async function readArchive(key: string, body: R2ObjectBody): Promise<string> {
-  if (!key.endsWith('.gz')) return body.text();
-  return new Response(body.body.pipeThrough(new DecompressionStream('gzip'))).text();
+/** Writes rows as one Parquet object. `onlyIf` makes it a compare-and-swap (null: the object changed meanwhile). */
+export async function putParquet(
+  bucket: R2Bucket,
+  key: string,
+  rows: readonly ArchivedEvent[],
+  opts: EncodeOptions & { onlyIf?: R2Conditional } = {},
+): Promise<StoredObject | null> {
+  const { site, date } = parseKey(key)!;
+  const body = encodeParquet(rows, opts);
+  const put = await bucket.put(key, body, {
+    httpMetadata: { contentType: PARQUET_TYPE },
+    customMetadata: { rows: String(rows.length), site, date },
+    ...(opts.onlyIf ? { onlyIf: opts.onlyIf } : {}),
+  });
+  return put ? { key, rows: rows.length, size: put.size, etag: put.etag } : null;
 }
 
-export async function archiveEvents(bucket: R2Bucket, rows: EventRow[], messageIds: string[]): Promise<string[]> {
-  if (rows.length === 0) return [];
-  const batch = (await sha256Hex([...messageIds].sort().join(','))).slice(0, 24);
-  const groups = new Map<string, EventRow[]>();
+/** Groups rows by (site, UTC day of the event), in first-seen order. */
+export function byPartition<T extends { site_id: string; ts: number }>(rows: readonly T[]): Map<string, { site: string; date: string; rows: T[] }> {
+  const groups = new Map<string, { site: string; date: string; rows: T[] }>();
   for (const row of rows) {
-    const key = archiveKey(row.site_id, row.received_at, batch);
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = []));
-    g.push(row);
+    const date = utcDate(row.ts);
+    const k = `${row.site_id}\t${date}`;
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = { site: row.site_id, date, rows: [] }));
+    g.rows.push(row);
   }
-  await Promise.all(
-    [...groups].map(async ([key, group]) =>
-      bucket.put(key, await packArchive(group.map((r) => JSON.stringify(r)).join('\n') + '\n'), {
-        httpMetadata: ARCHIVE_HTTP_METADATA,
-        customMetadata: { events: String(group.length), site: group[0]!.site_id },
-      }),
-    ),
-  );
-  return [...groups.keys()];
+  return groups;
+}
+
+/** A batch's name: the hash of its (sorted) queue message ids, so the same messages always write the same keys. */
+export const batchName = async (messageIds: readonly string[]): Promise<string> => (await sha256Hex([...messageIds].sort().join(','))).slice(0, 24);
+
+/**
+ * The consumer's write: one Parquet part per (site, event day) of the batch. Partitioned by the event's own time
+ * (what queries filter on, and what retention drops by), not by when it arrived: a batch spanning midnight, or
+ * carrying an offline outbox of older events, writes a part into each day it touches.
+ */
+export async function writeParts(bucket: R2Bucket, rows: readonly EventRow[], batch: string): Promise<string[]> {
+  const groups = [...byPartition(rows).values()];
+  await Promise.all(groups.map((g) => putParquet(bucket, objectKey(g.site, g.date, `p-${batch}`), g.rows)));
+  return groups.map((g) => objectKey(g.site, g.date, `p-${batch}`));
 }

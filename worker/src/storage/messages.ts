@@ -66,6 +66,19 @@ export interface EventsMessage {
   cs?: { c: string; r?: string };
 }
 
+/**
+ * Server events (the Segment-compatible API, server-events/): a Segment batch holds calls about many people, each with
+ * its own context and consent decision, so one message carries a group per (context, decision). The consumer admits
+ * each group as it would an `ev` message (`unitsOf`): one queue message per request, not one per subject.
+ */
+export interface ServerEventsMessage {
+  k: 'sv';
+  site: string;
+  received_at: number;
+  groups: { ctx: BatchContext; events: EnrichedEvent[]; cs?: { c: string; r?: string } }[];
+  counts: Record<string, number>;
+}
+
 export interface DeliveryMessage {
   k: 'dl';
   site: string;
@@ -74,7 +87,11 @@ export interface DeliveryMessage {
   body: string;
 }
 
-export type QueueMessage = EventsMessage | DeliveryMessage;
+export type QueueMessage = EventsMessage | ServerEventsMessage | DeliveryMessage;
+
+/** The `ev` units of a store message: itself, or each group of a server message (without counts: the message has them). */
+export const unitsOf = (m: EventsMessage | ServerEventsMessage): EventsMessage[] =>
+  m.k === 'ev' ? [m] : m.groups.map((g) => ({ k: 'ev', site: m.site, received_at: m.received_at, ctx: g.ctx, events: g.events, counts: {}, ...(g.cs && { cs: g.cs }) }));
 
 /** A stored event row: the event with its batch context. */
 export type EventRow = EnrichedEvent & BatchContext & { site_id: string; received_at: number };

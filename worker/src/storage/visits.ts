@@ -7,35 +7,51 @@
  *
  * New rows always get a seq above the watermark: `events.seq` is AUTOINCREMENT (migration 0006), so
  * SQLite never hands out a seq again, not even after the rows holding the highest ones were deleted.
+ *
+ * Since migration 0011 a visit also carries its exit page, channel, micro-action count and whether it was its visitor's
+ * first (`visitor_type`): the fold re-types the visitors it touched, in the same batch, before the watermark moves.
  */
+import { channelSql } from '../enrich/channel';
 
 /** The visit an event belongs to: its session id, or for cookieless traffic the day's visitor hash. */
 export const visitOf = (e: string) => `COALESCE(${e}.session_id, 'h:' || COALESCE(${e}.visitor_hash, ${e}.id))`;
 
 /**
  * An event's stitched visitor, read through `identity_links` (alias `l`, joined on the anonymous id): the linked user, else
- * the anonymous id, else the cookieless hash, else the event itself.
+ * the anonymous id, else the cookieless hash, else the event itself (its seq: every column here is in `events_site_name`,
+ * so reads through that index need no table row).
  */
-export const eventVisitor = (e: string, l: string) => `COALESCE(${e}.user_id, ${l}.user_id, ${e}.anon_id, ${e}.visitor_hash, ${e}.id)`;
+export const eventVisitor = (e: string, l: string) => `COALESCE(${e}.user_id, ${l}.user_id, ${e}.anon_id, ${e}.visitor_hash, ${e}.seq)`;
 
-/** Attribution columns: the visit's first event's values. */
-const FIRST = ['source', 'ref_host', 'utm_source', 'utm_medium', 'utm_campaign', 'country', 'device', 'browser', 'os'] as const;
+/** Attribution columns: the visit's first event's values (the channel is computed from its medium and click id). */
+const FIRST_EVENT = ['source', 'ref_host', 'utm_source', 'utm_medium', 'utm_campaign', 'country', 'device', 'browser', 'os'] as const;
+const FIRST = [...FIRST_EVENT, 'channel'] as const;
+
+/**
+ * A rollup row's stitched visitor (alias `a` of `visits`): the linked user, else the anonymous id, else the cookieless
+ * hash. Written exactly as index `visits_site_visitor` (migration 0011) has it, so that SQLite seeks with it.
+ */
+export const visitVisitor = (a: string) => `COALESCE(${a}.user_id, ${a}.anon_id, ${a}.visitor_hash, ${a}.visit)`;
 
 // Three GROUP BYs over the new rows instead of window functions (4× faster on a 1M-row catch-up). In
 // f and p, SQLite takes the bare columns from the row that holds min(ts) — the first event / page view.
 const FOLD = `
 WITH b AS MATERIALIZED (
   SELECT e.site_id, ${visitOf('e')} AS visit, e.ts, e.name, e.path, e.anon_id, e.visitor_hash, COALESCE(e.user_id, l.user_id) AS user_id,
-    ${FIRST.map((c) => `e.${c}`).join(', ')}
+    ${FIRST_EVENT.map((c) => `e.${c}`).join(', ')}, ${channelSql('e')} AS channel
   FROM events e LEFT JOIN identity_links l ON l.site_id = e.site_id AND l.anon_id = e.anon_id
   WHERE e.seq > (SELECT seq FROM rollup_state WHERE name = 'visits') AND e.bot = 0
 ),
-f AS (SELECT site_id, visit, min(ts) AS start_ts, count(*) AS n, sum(name = 'pageview') AS pv, ${FIRST.join(', ')} FROM b GROUP BY site_id, visit),
+f AS (
+  SELECT site_id, visit, min(ts) AS start_ts, count(*) AS n, sum(name = 'pageview') AS pv, sum(name NOT IN ('pageview', 'engagement')) AS act, ${FIRST.join(', ')}
+  FROM b GROUP BY site_id, visit
+),
 l AS (SELECT site_id, visit, max(ts) AS end_ts, max(anon_id) AS anon_id, max(visitor_hash) AS visitor_hash, max(user_id) AS user_id FROM b GROUP BY site_id, visit),
-p AS (SELECT site_id, visit, min(ts) AS entry_ts, path FROM b WHERE name = 'pageview' GROUP BY site_id, visit)
-INSERT INTO visits (site_id, visit, start_ts, end_ts, anon_id, visitor_hash, user_id, pageviews, events, entry_ts, entry_page, ${FIRST.join(', ')})
-SELECT f.site_id, f.visit, f.start_ts, l.end_ts, l.anon_id, l.visitor_hash, l.user_id, f.pv, f.n, p.entry_ts, p.path, ${FIRST.map((c) => `f.${c}`).join(', ')}
-FROM f JOIN l USING (site_id, visit) LEFT JOIN p USING (site_id, visit) WHERE true
+p AS (SELECT site_id, visit, min(ts) AS entry_ts, path FROM b WHERE name = 'pageview' GROUP BY site_id, visit),
+x AS (SELECT site_id, visit, max(ts) AS exit_ts, path FROM b WHERE name = 'pageview' GROUP BY site_id, visit)
+INSERT INTO visits (site_id, visit, start_ts, end_ts, anon_id, visitor_hash, user_id, pageviews, events, actions, entry_ts, entry_page, exit_ts, exit_page, ${FIRST.join(', ')})
+SELECT f.site_id, f.visit, f.start_ts, l.end_ts, l.anon_id, l.visitor_hash, l.user_id, f.pv, f.n, f.act, p.entry_ts, p.path, x.exit_ts, x.path, ${FIRST.map((c) => `f.${c}`).join(', ')}
+FROM f JOIN l USING (site_id, visit) LEFT JOIN p USING (site_id, visit) LEFT JOIN x USING (site_id, visit) WHERE true
 ON CONFLICT (site_id, visit) DO UPDATE SET
   start_ts = min(start_ts, excluded.start_ts),
   end_ts = max(end_ts, excluded.end_ts),
@@ -44,6 +60,9 @@ ON CONFLICT (site_id, visit) DO UPDATE SET
   user_id = COALESCE(excluded.user_id, user_id),
   pageviews = pageviews + excluded.pageviews,
   events = events + excluded.events,
+  actions = actions + excluded.actions,
+  exit_page = CASE WHEN excluded.exit_ts IS NOT NULL AND (exit_ts IS NULL OR excluded.exit_ts >= exit_ts) THEN excluded.exit_page ELSE exit_page END,
+  exit_ts = CASE WHEN excluded.exit_ts IS NOT NULL AND (exit_ts IS NULL OR excluded.exit_ts >= exit_ts) THEN excluded.exit_ts ELSE exit_ts END,
   entry_ts = CASE WHEN entry_ts IS NULL OR excluded.entry_ts < entry_ts THEN excluded.entry_ts ELSE entry_ts END,
   entry_page = CASE WHEN entry_ts IS NULL OR excluded.entry_ts < entry_ts THEN excluded.entry_page ELSE entry_page END,
   ${FIRST.map((c) => `${c} = CASE WHEN excluded.start_ts < start_ts THEN excluded.${c} ELSE ${c} END`).join(',\n  ')}`;
@@ -64,22 +83,49 @@ ON CONFLICT (site_id, slot, path, visit) DO UPDATE SET
 
 const MARK = `UPDATE rollup_state SET seq = (SELECT COALESCE(max(seq), 0) FROM events) WHERE name = 'visits'`;
 
+/**
+ * New vs returning: marks the first visit (earliest start) of each visitor selected by `keys` (SQL giving `site_id, key`,
+ * distinct) 'new' and its other visits 'returning', writing only rows that change. One seek per visitor finds its first
+ * visit; a late event that moves a visit's start, or a login that merges two visitors, re-types theirs.
+ */
+const retype = (keys: string) => `
+WITH k AS MATERIALIZED (${keys}),
+f AS MATERIALIZED (
+  SELECT k.site_id, k.key,
+    (SELECT y.visit FROM visits y WHERE y.site_id = k.site_id AND ${visitVisitor('y')} = k.key ORDER BY y.start_ts, y.visit LIMIT 1) AS first
+  FROM k
+),
+t AS MATERIALIZED (
+  SELECT x.site_id, x.visit, CASE WHEN x.visit = f.first THEN 'new' ELSE 'returning' END AS type
+  FROM f CROSS JOIN visits x INDEXED BY visits_site_visitor WHERE x.site_id = f.site_id AND ${visitVisitor('x')} = f.key
+)
+UPDATE visits SET visitor_type = t.type FROM t WHERE visits.site_id = t.site_id AND visits.visit = t.visit AND visits.visitor_type <> t.type`;
+
+/** The visitors of the visits that the rows above the watermark belong to. */
+const RETYPE_FOLDED = retype(`
+  SELECT DISTINCT v.site_id, ${visitVisitor('v')} AS key
+  FROM (SELECT DISTINCT e.site_id, ${visitOf('e')} AS visit FROM events e WHERE e.seq > (SELECT seq FROM rollup_state WHERE name = 'visits') AND e.bot = 0) b
+  CROSS JOIN visits v ON v.site_id = b.site_id AND v.visit = b.visit`);
+
 /** Folds every event above the watermark into `visits` and `visit_pages`: append after the events inserts of a batch. */
-export const foldVisits = (db: D1Database): D1PreparedStatement[] => [db.prepare(FOLD), db.prepare(FOLD_PAGES), db.prepare(MARK)];
+export const foldVisits = (db: D1Database): D1PreparedStatement[] => [db.prepare(FOLD), db.prepare(FOLD_PAGES), db.prepare(RETYPE_FOLDED), db.prepare(MARK)];
 
 /**
  * The rollups carry the stitched user, so that stats need no join with the identity graph: rows
  * folded after a link get it from the graph at fold time; this gives it to the rows of the anonymous
  * id folded before (run in the batch that links, after the link is written).
  */
-export const linkVisits = (db: D1Database, siteId: string, anonId: string): D1PreparedStatement[] =>
-  ['visits', 'visit_pages'].map((table) =>
+export const linkVisits = (db: D1Database, siteId: string, anonId: string): D1PreparedStatement[] => [
+  ...['visits', 'visit_pages'].map((table) =>
     db
       .prepare(
         `UPDATE ${table} SET user_id = (SELECT user_id FROM identity_links WHERE site_id = ?1 AND anon_id = ?2) WHERE site_id = ?1 AND anon_id = ?2 AND user_id IS NULL`,
       )
       .bind(siteId, anonId),
-  );
+  ),
+  // The browser's visitor is now the user's: one of their visits is the first, the rest return.
+  db.prepare(retype('SELECT site_id, user_id AS key FROM identity_links WHERE site_id = ?1 AND anon_id = ?2')).bind(siteId, anonId),
+];
 
 /**
  * Brings the rollup up to date before a query reads it. The consumer folds after every batch, so

@@ -1,0 +1,70 @@
+import type { AsyncBuffer } from 'hyparquet';
+import { bufferFile } from './parquet';
+
+declare global {
+  /** Honoured by R2 at run time (objects then carry their custom metadata), missing from this version of the types. */
+  interface R2ListOptions {
+    include?: ('httpMetadata' | 'customMetadata')[];
+  }
+}
+
+/** Objects up to this size are read in one GET; bigger ones by ranges (footer, then only the column chunks needed). */
+const WHOLE_READ_BYTES = 2 * 1024 * 1024;
+
+/** The object changed (or went away) between the listing that named it and a read: the caller reads again. */
+export class ObjectChanged extends Error {
+  override name = 'ObjectChanged';
+}
+
+/**
+ * A Parquet object of R2 as hyparquet's file-like object, pinned to the version `obj` describes: every ranged read
+ * carries `etagMatches`, so a file rewritten meanwhile (by an erasure, a compaction) throws ObjectChanged instead of
+ * mixing bytes of two versions. Returns null when the object is gone.
+ */
+export async function openParquet(bucket: R2Bucket, obj: { key: string; size: number; etag: string }): Promise<AsyncBuffer | null> {
+  if (obj.size <= WHOLE_READ_BYTES) {
+    const body = await bucket.get(obj.key, { onlyIf: { etagMatches: obj.etag } });
+    if (!body) return null;
+    if (!('body' in body)) throw new ObjectChanged(obj.key);
+    return bufferFile(await body.arrayBuffer());
+  }
+  return {
+    byteLength: obj.size,
+    async slice(start: number, end = obj.size) {
+      const part = await bucket.get(obj.key, { range: { offset: start, length: end - start }, onlyIf: { etagMatches: obj.etag } });
+      if (!part || !('body' in part)) throw new ObjectChanged(obj.key);
+      return part.arrayBuffer();
+    },
+  };
+}
+
+/** Every object under `prefix`, page by page (R2 lists at most 1,000 keys a call), with its custom metadata. */
+export async function* listAll(bucket: R2Bucket, prefix: string): AsyncGenerator<R2Object> {
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix, cursor, include: ['customMetadata'] });
+    cursor = page.truncated ? page.cursor : undefined;
+    yield* page.objects;
+  } while (cursor);
+}
+
+/** The day partitions (`…/date=YYYY-MM-DD/`) under a site's prefix, without listing their objects. */
+export async function listDates(bucket: R2Bucket, prefix: string): Promise<string[]> {
+  const dates: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix, delimiter: '/', cursor });
+    cursor = page.truncated ? page.cursor : undefined;
+    for (const p of page.delimitedPrefixes) {
+      const m = /date=(\d{4}-\d{2}-\d{2})\/$/.exec(p);
+      if (m) dates.push(m[1]!);
+    }
+  } while (cursor);
+  return dates.sort();
+}
+
+/** Rows an object holds, from its metadata (written with every object); null for an object without it. */
+export const rowsOf = (obj: R2Object): number | null => {
+  const n = Number(obj.customMetadata?.rows);
+  return Number.isFinite(n) && obj.customMetadata?.rows !== undefined ? n : null;
+};
