@@ -49,6 +49,20 @@ describe('parseEvent', () => {
     expect(fieldOf({ ...valid, n: 'signup', x: 1 })).toBe('valid');
   });
 
+  it('revenue (rv): a finite, non-negative amount up to 1e9 in an ISO 4217 currency; the share event is built in', () => {
+    const r = parseEvent({ ...valid, n: 'purchase', x: 1, rv: { a: 19.99, c: 'EUR', extra: 1 } }, now);
+    expect(r.ok && r.event.rv).toEqual({ a: 19.99, c: 'EUR' });
+    expect(fieldOf({ ...valid, rv: { a: 0, c: 'JPY' } })).toBe('valid');
+    expect(fieldOf({ ...valid, rv: 19.99 })).toBe('rv');
+    expect(fieldOf({ ...valid, rv: { a: -0.01, c: 'EUR' } })).toBe('rv.a');
+    expect(fieldOf({ ...valid, rv: { a: 1e9 + 1, c: 'EUR' } })).toBe('rv.a');
+    expect(fieldOf({ ...valid, rv: { a: '5', c: 'EUR' } })).toBe('rv.a');
+    expect(fieldOf({ ...valid, rv: { a: 5, c: 'eur' } })).toBe('rv.c');
+    expect(fieldOf({ ...valid, rv: { a: 5 } })).toBe('rv.c');
+    expect(fieldOf({ ...valid, n: 'share' })).toBe('valid');
+    expect(fieldOf({ ...valid, n: 'share', x: 1 })).toBe('n');
+  });
+
   it('refuses text that cannot be stored as UTF-8 exactly', () => {
     expect(fieldOf({ ...valid, n: 'lone \ud83d' })).toBe('n');
     expect(fieldOf({ ...valid, n: 'pair \ud83d\ude00' })).toBe('valid');

@@ -5,9 +5,10 @@
  * docs/ARCHITECTURE.md, "Ingest cost"). Worker-side only.
  */
 import { LIMITS } from './limits';
+import { revenueProblem } from './money';
 import { CATEGORY_MESSAGE, CATEGORY_PATTERN, checkProps, httpUrl, ID_MESSAGE, ID_PATTERN, labelProblem, textProblem, timeProblem, URL_MESSAGE } from './rules';
 import type { FieldError } from './schema';
-import { EVENT, type WireEvent } from './wire';
+import { EVENT, type WireEvent, type WireRevenue } from './wire';
 
 const BUILTIN_EVENTS = new Set<string>(Object.values(EVENT));
 
@@ -41,11 +42,14 @@ export function parseEvent(raw: unknown, now: number): EventResult {
   if (props && !props.ok) return refuse(props.key === undefined ? 'p' : `p.${props.key}`, props.message);
   if (e.x !== undefined && e.x !== 1) return refuse('x', 'must be 1 (custom event) or absent');
   if (e.x === 1 && BUILTIN_EVENTS.has(e.n as string)) return refuse('n', 'custom events may not use a built-in event name');
+  const money = e.rv === undefined ? null : revenueProblem(e.rv);
+  if (money) return refuse(money.key ? `rv.${money.key}` : 'rv', money.message);
 
   const event: WireEvent = { i: e.i as string, n: e.n as string, c: e.c as string, ts: e.ts as number, u: e.u };
   if (e.r !== undefined) event.r = e.r as string;
   if (e.pv !== undefined) event.pv = e.pv as string;
   if (props) event.p = props.props;
   if (e.x === 1) event.x = 1;
+  if (e.rv !== undefined) event.rv = { a: (e.rv as WireRevenue).a, c: (e.rv as WireRevenue).c };
   return { ok: true, event, url };
 }

@@ -3,6 +3,10 @@
 // Loopback only, bounded in time and count. Goals: ingest ≥ 70% of the empty Worker's req/s with
 // p99 ≤ 50 ms; ≥ 5,000 events/s stored.
 //
+// The Segment-compatible batch endpoint (POST /segment/v1/batch, 100 track/page calls about 100 consented visitors per
+// request, Basic auth with the dev write key) runs in the same rounds: events/s accepted and CPU per event next to the
+// snippet's path, and its own stored-end-to-end figure.
+//
 // A second baseline, the enqueue-only Worker (test/bench/enqueue-worker.js), has the collector's bindings and real consumer
 // but forwards the body's events to the queue unchecked: the floor that the local queue and storage set for any ingest.
 //
@@ -71,8 +75,9 @@ try {
   const consent = await fetch(`${collector.url}/v1/consent`, {
     method: 'POST',
     headers,
-    body: JSON.stringify({ s: 'demo', id: 'bench-consent-0001', ri: 'bench-receipt-0001', g: { analytics: true }, v: '2026-11-01', m: 'api', ts: Date.now() }),
+    body: JSON.stringify({ s: 'demo', id: 'bench-consent-secret-0000000000000001', ri: 'bench-receipt-0001', g: { analytics: true }, v: '2026-11-01', m: 'api', ts: Date.now() }),
   });
+  if (consent.status !== 200) throw new Error(`consent answered ${consent.status}: ${await consent.text()}`);
   const { token } = await consent.json();
   const batch = (n, prefix) => ({
     s: 'demo',
@@ -90,6 +95,33 @@ try {
     })),
   });
   const body = JSON.stringify(batch(10, 'load'));
+
+  // Server-side senders: 100 visitors with analytics consent on record (their browsers' receipts), one call each per batch.
+  const subjects = [];
+  for (let i = 0; i < 100; i++) {
+    const a = `bench-server-anon-${String(i).padStart(3, '0')}`;
+    const r = await fetch(`${collector.url}/v1/consent`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ s: 'demo', id: `bench-server-consent-${String(i).padStart(12, '0')}`, ri: `bench-server-receipt-${i}`, g: { analytics: true }, v: '2026-11-01', m: 'api', ts: Date.now(), a, k: 'k'.repeat(64) }),
+    });
+    if (r.status !== 200) throw new Error(`consent answered ${r.status}`);
+    subjects.push(a);
+  }
+  const segmentHeaders = { 'content-type': 'application/json', authorization: `Basic ${Buffer.from('dev-write-key:').toString('base64')}`, 'user-agent': 'analytics-node-next/latest' };
+  const segmentBatch = (n, prefix) => ({
+    sentAt: new Date().toISOString(),
+    batch: Array.from({ length: n }, (_, i) => ({
+      type: i % 10 === 0 ? 'page' : 'track',
+      ...(i % 10 === 0 ? { name: 'Pricing' } : { event: 'Order Completed' }),
+      anonymousId: subjects[i % subjects.length],
+      messageId: `${prefix}-${i}`,
+      timestamp: new Date().toISOString(),
+      properties: i % 10 === 0 ? { url: 'https://shop.example/pricing?utm_source=bench' } : { order_id: `o-${i}`, revenue: 19.99, currency: 'EUR', plan: 'pro' },
+      context: { userAgent: UA, library: { name: '@segment/analytics-node', version: '3.1.0' } },
+    })),
+  });
+  const segmentBody = JSON.stringify(segmentBatch(100, 'load'));
 
   const run = async (url, opts = {}) => {
     await quiet();
@@ -114,14 +146,15 @@ try {
     { name: 'empty Worker (204)', url: emptyUrl, runs: [] },
     { name: 'enqueue-only floor', url: `${floor.url}/v1/e`, runs: [] },
     { name: 'collector POST /v1/e', url: ingestUrl, runs: [] },
+    { name: 'POST /segment/v1/batch', url: `${collector.url}/segment/v1/batch`, runs: [], opts: { body: segmentBody, headers: segmentHeaders }, events: 100 },
   ];
-  const [base, enqueueOnly, ingest] = targets;
+  const [base, enqueueOnly, ingest, server] = targets;
   console.log(`\nIngest: ${ROUNDS} rounds × ${DURATION}s per Worker, ${CONNECTIONS} connections, 10 events per request (${body.length} bytes)`);
-  console.log('Each round runs the three in a rotated order; figures are medians over the rounds (a shared machine drifts by ±10 % between runs).\n');
+  console.log('Each round runs them in a rotated order; figures are medians over the rounds (a shared machine drifts by ±10 % between runs).\n');
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < targets.length; k++) {
       const t = targets[(round + k) % targets.length];
-      t.runs.push(await run(t.url));
+      t.runs.push(await run(t.url, t.opts));
     }
   }
   const median = (xs) => {
@@ -144,13 +177,19 @@ try {
   // Ratios within a round share the machine's state of that moment: their median is steadier than a ratio of medians.
   const ratio = (a) => median(a.runs.map((r, i) => r.requests.average / base.runs[i].requests.average));
   const pct = (x) => `${(x * 100).toFixed(1)} %`;
-  const non2xx = [...ingest.runs, ...enqueueOnly.runs].reduce((n, r) => n + r.non2xx, 0);
+  const non2xx = [...ingest.runs, ...enqueueOnly.runs, ...server.runs].reduce((n, r) => n + r.non2xx, 0);
   console.log(`  ratio                ${pct(ratio(ingest))} of the empty Worker's req/s (goal ≥ 70 %); the floor: ${pct(ratio(enqueueOnly))}; non-2xx: ${non2xx}`);
   console.log(`                       per round: ${ingest.runs.map((r, i) => pct(r.requests.average / base.runs[i].requests.average)).join(', ')}`);
   if (cpuKnown) {
     const us = (x) => Math.round(x);
     const [b, f, c] = targets.map((t) => med(t, (r) => r.cpuPerRequest));
     console.log(`  CPU per request      empty ${us(b)} µs; + queue send and storage ${us(f - b)} µs; + the collector's own work ${us(c - f)} µs`);
+  }
+  // Per event: the snippet's requests carry 10 events, the Segment batches 100 (workerd CPU includes the consumer storing them).
+  console.log('per event (same rounds)');
+  for (const [t, n] of [[ingest, 10], [server, 100]]) {
+    const cpu = cpuKnown ? `   workerd CPU ${String(Math.round(med(t, (r) => r.cpuPerRequest) / n)).padStart(4)} µs/event` : '';
+    console.log(`  ${t.name.padEnd(24)} ${String(Math.round(med(t, (r) => r.requests.average) * n)).padStart(7)} events/s accepted${cpu}`);
   }
   const lightBase = await run(emptyUrl, { connections: 4, duration: 2 * DURATION });
   const lightIngest = await run(ingestUrl, { connections: 4, duration: 2 * DURATION });
@@ -203,6 +242,32 @@ try {
   const storedMs = performance.now() - t0;
   console.log(`\nStored end to end: ${counted} / ${target} events in ${(storedMs / 1000).toFixed(2)} s (requests sent in ${(sentMs / 1000).toFixed(2)} s)`);
   console.log(`                   ${Math.round((counted / storedMs) * 1000)} events/s stored (goal ≥ 5,000)\n`);
+
+  // The same for Segment batches: 100 unique calls per request, until every one is stored.
+  const serverBaseline = await countStored();
+  const s0 = performance.now();
+  let nextServer = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (nextServer < STORE_BATCHES) {
+        const k = nextServer++;
+        const res = await fetch(`${collector.url}/segment/v1/batch`, { method: 'POST', headers: segmentHeaders, body: JSON.stringify(segmentBatch(100, `store${k}`)) });
+        if (res.status !== 200) throw new Error(`segment batch answered ${res.status}: ${await res.text()}`);
+        const answer = await res.json();
+        if (answer.accepted !== 100) throw new Error(`segment batch accepted ${answer.accepted} of 100: ${JSON.stringify(answer).slice(0, 500)}`);
+      }
+    }),
+  );
+  const serverSentMs = performance.now() - s0;
+  const serverDeadline = Date.now() + 120_000;
+  let serverCounted = 0;
+  while (serverCounted < target && Date.now() < serverDeadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    serverCounted = (await countStored()) - serverBaseline;
+  }
+  const serverStoredMs = performance.now() - s0;
+  console.log(`Segment batches stored end to end: ${serverCounted} / ${target} events in ${(serverStoredMs / 1000).toFixed(2)} s (requests sent in ${(serverSentMs / 1000).toFixed(2)} s)`);
+  console.log(`                   ${Math.round((serverCounted / serverStoredMs) * 1000)} events/s stored\n`);
 } finally {
   await stopAll();
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -125,6 +126,24 @@ describe('the production build, running without secrets', () => {
       expect(res.status, `${method} ${p}`).toBe(404);
       expect(await res.json()).toMatchObject({ error: { code: 'not_found' } });
     }
+  });
+
+  it('serves the dashboard (compiled into the Worker, no assets) with a Secure, __Host- session cookie', async () => {
+    const page = await fetch(`${url}/dashboard/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>Touchpoint</title>');
+    const key = 'tp_deploy-test-key-0123456789abcdefghij';
+    const hash = createHash('sha256').update(key).digest('hex');
+    const inserted = await wrangler(['d1', 'execute', 'DB', '--local', '--env', 'production', '--persist-to', state, '--command',
+      `INSERT INTO api_keys (key_hash, prefix, name, sites, created_at) VALUES ('${hash}', 'tp_deploy', 'deploy test', '["demo"]', ${Date.now()})`]);
+    expect(inserted.code, inserted.output).toBe(0);
+    const res = await fetch(`${url}/dashboard/api/session`, { method: 'POST', headers: { origin: url, 'content-type': 'application/json' }, body: JSON.stringify({ key }) });
+    expect(res.status).toBe(200);
+    const cookie = res.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^__Host-tp_session=[A-Za-z0-9_-]{43};/);
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; SameSite=Strict/);
   });
 
   it('accepts no default admin key and no local origin', async () => {

@@ -12,6 +12,8 @@ export const DESKTOP_UA =
 export interface Harness {
   url: string;
   browser: Browser;
+  /** The collector's local storage (D1, R2, queues): for `scripts/key.mjs --persist-to`. */
+  persistTo: string;
   /** Events the collector refused from a page's batches ("rejected" in a /v1/e answer): the snippet's payloads and the worker's validator disagree. */
   rejected: unknown[];
   stop(): Promise<void>;
@@ -31,6 +33,7 @@ export async function startHarness(port: number): Promise<Harness> {
   return {
     url: collector.url,
     browser,
+    persistTo: path.join(dir, 'state'),
     rejected,
     async stop() {
       await browser.close().catch(() => {});

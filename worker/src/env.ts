@@ -8,12 +8,20 @@ export interface Env {
   DB: D1Database;
   EVENTS: Queue<QueueMessage>;
   ARCHIVE: R2Bucket;
+  /** Where the raw archive goes: `r2` (default), `pipelines`, or both, comma-separated (storage/archive-sink.ts). */
+  TP_ARCHIVE_SINK?: string;
+  /** A Cloudflare Pipelines stream (R2 Data Catalog / Iceberg sink), when TP_ARCHIVE_SINK names `pipelines`. */
+  ARCHIVE_STREAM?: { send(records: Record<string, unknown>[]): Promise<void> };
   TP_ADMIN_KEY?: string;
   /** Signs consent tokens and salts nothing else. */
   TP_CONSENT_KEY?: string;
   TP_DEMO_IDENTITY_SECRET?: string;
   /** Requests per API key and minute (default 600). */
   TP_KEY_RATE_PER_MINUTE?: string;
+  /** Requests per write key and minute (default 6000; auth/write-key.ts). */
+  TP_WRITE_KEY_RATE_PER_MINUTE?: string;
+  /** The demo site's write key in local development only (`dev-write-key`; read only where `__TP_DEV__`). */
+  TP_DEMO_WRITE_KEY?: string;
 }
 
 declare global {

@@ -21,6 +21,12 @@ import { receiptsRoute } from './routes/receipts';
 import { subjectsRoute } from './routes/subjects';
 import { siteConfigRoute } from './routes/site-config';
 import { snippetRoute } from './routes/snippet';
+import { dashboardRoute } from './routes/dashboard';
+import { archiveRoute } from './routes/api/archive';
+import { journeyRoute } from './routes/api/journey';
+import { retentionRoute } from './routes/api/retention';
+import { segmentRoute } from './routes/server/segment';
+import { compactArchive } from './archive/compact';
 import { handleQueue } from './pipeline/consume';
 import type { QueueMessage } from './storage/messages';
 
@@ -42,6 +48,11 @@ app.route('/', openapiRoute);
 app.route('/', meRoute);
 app.route('/', subjectsRoute);
 app.route('/', receiptsRoute);
+app.route('/', archiveRoute); // the open Parquet archive (CONTRACT §7)
+app.route('/', journeyRoute); // journey KPIs per stage (CONTRACT §5)
+app.route('/', retentionRoute); // retention cohorts (CONTRACT §5)
+app.route('/', dashboardRoute); // the marketer dashboard's page and sign-in (routes/dashboard/)
+app.route('/', segmentRoute); // Segment-compatible server-side tracking (CONTRACT §8, routes/server/)
 app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such endpoint' } }, 404));
 app.onError(onError);
 
@@ -52,6 +63,7 @@ export default {
     const now = Date.now();
     const removed = await deleteOldSalts(env.DB, now);
     const retention = await enforceRetention(env, now);
+    await compactArchive(env); // after retention: never merges what is about to be dropped; logs its own report
     console.log(JSON.stringify({ level: 'info', msg: 'scheduled maintenance', saltsDeleted: removed, retention }));
   },
 } satisfies ExportedHandler<Env, QueueMessage>;

@@ -39,6 +39,7 @@ describe('GET /api/v1/consent', () => {
       by_day: [{ day: '2026-11-12', decisions: 6, banner_accept: 1, banner_reject: 1, banner_partial: 1, preferences: 2, gpc: 1 }],
       pageviews: { total: 3, cookieless: 1, cookieless_share: 33.33 },
       dropped_for_consent: { marketing: 4 },
+      server_dropped: {},
     });
   });
 

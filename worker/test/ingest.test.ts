@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { readArchive } from '../src/storage/archive';
+import { archiveObjects } from './archive-helpers';
 import { consentToken, event, eventsOf, id, post, settle, waitForRows } from './helpers';
 
 describe('ingest → queue → D1 and R2', () => {
@@ -37,12 +37,12 @@ describe('ingest → queue → D1 and R2', () => {
     const [noSession] = await eventsOf({ ids: [e3.i] });
     expect(noSession!.visitor_hash).toMatch(/^[0-9a-f]{32}$/);
 
-    const listed = await env.ARCHIVE.list({ prefix: 'events/demo/' });
-    expect(listed.objects.every((o) => o.key.endsWith('.ndjson.gz'))).toBe(true);
-    const bodies = await Promise.all(listed.objects.map(async (o) => readArchive(o.key, (await env.ARCHIVE.get(o.key))!)));
-    const archived = bodies.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    // The archive: Parquet parts under events/site=demo/date=<day>/ (worker/test/archive.test.ts has the details).
+    const objects = await archiveObjects('events/site=demo/');
+    expect(objects.every((o) => /^events\/site=demo\/date=\d{4}-\d{2}-\d{2}\/[cpl]-[0-9a-f]+\.parquet$/.test(o.key))).toBe(true);
+    const archived = objects.flatMap((o) => o.rows);
     expect(archived.map((r) => r.id)).toEqual(expect.arrayContaining([e1.i, e2.i]));
-    expect(bodies.join('')).not.toContain('203.0.113.9');
+    expect(JSON.stringify(archived)).not.toContain('203.0.113.9');
   });
 
   it('a retried batch never duplicates rows', async () => {

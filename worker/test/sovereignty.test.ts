@@ -5,7 +5,8 @@ import { CONFIG } from '../src/config/sites';
 import { publicConsentId } from '../src/consent/record';
 import { enforceSite } from '../src/privacy/retention';
 import { subjectHash } from '../src/privacy/tombstones';
-import { readArchive } from '../src/storage/archive';
+import { objectKey, putParquet, utcDate } from '../src/storage/archive';
+import { archiveObjects } from './archive-helpers';
 import { consentBody, event, id, post, waitForRows } from './helpers';
 
 const ADMIN = { authorization: 'Bearer dev-admin-key' };
@@ -39,17 +40,15 @@ async function mentions(needles: string[]): Promise<string[]> {
     const rows = JSON.stringify((await env.DB.prepare(`SELECT * FROM ${name}`).all()).results);
     if (needles.some((x) => rows.includes(x))) found.push(`d1:${name}`);
   }
-  for (const o of (await env.ARCHIVE.list({ prefix: 'events/' })).objects) {
-    const text = await readArchive(o.key, (await env.ARCHIVE.get(o.key))!);
+  // The archive read back as rows (Parquet through hyparquet, old NDJSON objects as lines).
+  for (const o of await archiveObjects('events/')) {
+    const text = JSON.stringify(o.rows);
     if (needles.some((x) => text.includes(x))) found.push(`r2:${o.key}`);
   }
   return found;
 }
-const archived = async (anon: string) => {
-  let n = 0;
-  for (const o of (await env.ARCHIVE.list({ prefix: 'events/demo/' })).objects) n += (await readArchive(o.key, (await env.ARCHIVE.get(o.key))!)).split(anon).length - 1;
-  return n;
-};
+/** Archived rows of an anonymous id, across every object of the demo site's archive. */
+const archived = async (anon: string) => (await archiveObjects('events/site=demo/')).flatMap((o) => o.rows).filter((r) => r.anon_id === anon).length;
 
 describe('consent receipts', () => {
   it('are append-only; the latest per consent id is the state; no IP or UA; the anonymous id only with analytics', async () => {
@@ -228,11 +227,19 @@ describe('retention', () => {
     await env.ARCHIVE.put(oldKey, '{}\n');
     const recentKey = `events/demo/${new Date(now).toISOString().slice(0, 10).replaceAll('-', '/')}/00/recent-kept.ndjson`;
     await env.ARCHIVE.put(recentKey, '{}\n');
+    // Parquet partitions go whole, by their day: the day before the cutoff's, not the cutoff's own.
+    const row = { site_id: 'demo', id: 'r-1', name: 'pageview', custom: 0, category: 'analytics', ts: now, received_at: now, url: 'https://x/', path: '/', bot: 0, cookieless: 0, consent: 'analytics', sent_from: 'browser' } as never;
+    const oldPart = objectKey('demo', utcDate(now - (site.retention_days.archive + 1) * 86_400_000), 'p-retention-old');
+    const keptPart = objectKey('demo', utcDate(now - site.retention_days.archive * 86_400_000), 'p-retention-kept');
+    for (const k of [oldPart, keptPart]) await putParquet(env.ARCHIVE, k, [row]);
     const report = await enforceSite(env, site, now, 3, 10);
     expect(report).toMatchObject({ site: 'demo', events: 7, receipts: 1, complete: true });
     expect(report.archive_objects).toBeGreaterThanOrEqual(1);
     expect(await env.ARCHIVE.head(oldKey)).toBeNull();
     expect(await env.ARCHIVE.head(recentKey)).not.toBeNull();
+    expect(await env.ARCHIVE.head(oldPart)).toBeNull();
+    expect(await env.ARCHIVE.head(keptPart)).not.toBeNull();
+    await env.ARCHIVE.delete(keptPart);
     expect((await env.DB.prepare("SELECT count(*) AS n FROM events WHERE id = 'recent-kept-1'").first<{ n: number }>())!.n).toBe(1);
     // Too little room in one run: reports incomplete; the next run finishes.
     await env.DB.batch(ids.map((x) => env.DB.prepare(`INSERT INTO events (${cols}) VALUES ('demo', ?1, 'pageview', 'analytics', ?2, ?2, 'https://x/', '/', '[]')`).bind(x, old)));

@@ -2,14 +2,15 @@ import type { Context } from 'hono';
 import { secret } from '../config/secrets';
 import { getSite } from '../config/sites';
 import { digestsEqual, sha256Hex } from '../crypto/hmac';
-import type { AppEnv } from '../env';
+import type { AppEnv, Env } from '../env';
 import { apiError, rateLimited } from '../http/errors';
+import { sessionKeyHash } from './session';
 
 /** Requests per key and minute (TP_KEY_RATE_PER_MINUTE overrides), per isolate: a fixed window; production can add Cloudflare's rate-limiting rules. */
 export const KEY_RATE_PER_MINUTE = 600;
 const CACHE_MS = 60_000;
 
-interface KeyInfo {
+export interface KeyInfo {
   /** site ids, or '*' for the admin key */
   sites: string[] | '*';
   revoked: boolean;
@@ -41,8 +42,14 @@ function limit(hash: string, now: number, max: number): void {
   }
 }
 
+/** The key whose SHA-256 is `hash`: the admin key (every site), an issued key, or null. The dashboard's sign-in checks keys with it. */
+export async function keyInfo(env: Env, hash: string, now = Date.now()): Promise<KeyInfo | null> {
+  const admin = secret(env, 'TP_ADMIN_KEY');
+  return admin && digestsEqual(hash, await sha256Hex(admin)) ? { sites: '*', revoked: false } : lookup(env.DB, hash, now);
+}
+
 /**
- * Authorizes a marketer / back-end call for `siteId`: `Authorization: Bearer <key>`.
+ * Authorizes a marketer / back-end call for `siteId`: `Authorization: Bearer <key>` (or a dashboard session, standing for one).
  * 401 without a key, with an unknown or revoked one; 403 for a site outside the key's scope; 404 for
  * an unknown site (only after the key is known good, so the site list doesn't leak); 429 over the
  * per-key rate. Keys are stored as SHA-256 only (`npm run key -- create --site demo`); the admin key
@@ -51,12 +58,11 @@ function limit(hash: string, now: number, max: number): void {
 export async function authorize(c: Context<AppEnv>, siteId: string | undefined): Promise<string> {
   const header = c.req.header('authorization') ?? '';
   const match = /^Bearer\s+(\S{1,256})$/i.exec(header);
-  if (!match) throw apiError(401, 'unauthorized', 'send Authorization: Bearer <api key>', 'authorization');
   const now = Date.now();
-  const hash = await sha256Hex(match[1]!);
-  const admin = secret(c.env, 'TP_ADMIN_KEY');
-  const info: KeyInfo | null =
-    admin && digestsEqual(hash, await sha256Hex(admin)) ? { sites: '*', revoked: false } : await lookup(c.env.DB, hash, now);
+  // Without a Bearer key, the dashboard's session cookie may stand for the key that signed in (auth/session.ts: CSRF-checked there).
+  const hash = match ? await sha256Hex(match[1]!) : await sessionKeyHash(c, now);
+  if (!hash) throw apiError(401, 'unauthorized', 'send Authorization: Bearer <api key>', 'authorization');
+  const info = await keyInfo(c.env, hash, now);
   if (!info || info.revoked) throw apiError(401, 'unauthorized', 'unknown or revoked api key', 'authorization');
   // The operator's admin key is not throttled; issued keys are.
   if (info.sites !== '*') limit(hash, now, Number(c.env.TP_KEY_RATE_PER_MINUTE) || KEY_RATE_PER_MINUTE);

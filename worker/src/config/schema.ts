@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { categorySchema, siteIdSchema } from '../../../shared/schema';
+import { checkJourney, journeyFields } from './journey';
 
 const origin = z.string().refine((s) => {
   try {
@@ -17,6 +18,7 @@ const bannerTexts = z
     title: z.string(), body: z.string(), accept: z.string(), reject: z.string(), prefs: z.string(), save: z.string(),
     prefsTitle: z.string(), gpc: z.string(), yourData: z.string(), download: z.string(), erase: z.string(),
     downloaded: z.string(), erased: z.string(), noData: z.string(), failed: z.string(), close: z.string(),
+    eraseAsk: z.string(), eraseYes: z.string(), cancel: z.string(),
   })
   .partial()
   .strict();
@@ -66,11 +68,24 @@ export const siteSchema = z
     allowed_traits: z.array(z.string().min(1).max(64)).default([]),
     categories: z.array(category).min(1),
     texts: z.record(z.string().regex(/^[a-z]{2}(-[A-Za-z0-9]+)?$/, 'language tag such as en or de-AT'), languagePack).default({}),
+    // `events`: the stats rollups (visits, pages); `hot`: raw events in D1 (older ones are in the Parquet archive only);
+    // `archive`: the R2 archive's partitions. docs/ARCHITECTURE.md, "Archive".
     retention_days: z
-      .object({ events: z.number().int().min(1).max(3650), receipts: z.number().int().min(1).max(3650), archive: z.number().int().min(1).max(3650) })
+      .object({
+        events: z.number().int().min(1).max(3650),
+        receipts: z.number().int().min(1).max(3650),
+        archive: z.number().int().min(1).max(3650),
+        hot: z.number().int().min(1).max(3650).default(35),
+      })
       .strict()
-      .default({ events: 395, receipts: 1825, archive: 395 }),
+      .default({ events: 395, receipts: 1825, archive: 395, hot: 35 }),
     destinations: z.array(destination).default([]),
+    // goals, currency, currency_rates, targets: the journey KPIs (config/journey.ts)
+    ...journeyFields,
+    // Server-side events (/segment/v1/*): "recorded" stores an event only if the subject's latest decision recorded here
+    // grants its category; "declared" takes the grant from the event's context.consent.categoryPreferences (the site's
+    // own CMP), a recorded denial, withdrawal or erasure still winning. See docs/ARCHITECTURE.md, "Server-side events".
+    server_consent: z.enum(['recorded', 'declared']).default('recorded'),
   })
   .strict()
   .superRefine((site, ctx) => {
@@ -78,11 +93,15 @@ export const siteSchema = z
     ids.forEach((id, i) => {
       if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['categories', i, 'id'], message: `duplicate category "${id}"` });
     });
+    if (site.retention_days.hot > site.retention_days.events) {
+      ctx.addIssue({ code: 'custom', path: ['retention_days', 'hot'], message: `must be at most retention_days.events (${site.retention_days.events}): raw events can't outlive the stats built from them` });
+    }
     site.destinations.forEach((d, i) =>
       d.categories.forEach((c, j) => {
         if (!ids.includes(c)) ctx.addIssue({ code: 'custom', path: ['destinations', i, 'categories', j], message: `unknown category "${c}"` });
       }),
     );
+    checkJourney(site, ctx);
   });
 
 export const configSchema = z.object({ sites: z.record(siteIdSchema, siteSchema) }).strict();

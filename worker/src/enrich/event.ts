@@ -1,3 +1,4 @@
+import { toMinorUnits } from '../../../shared/money';
 import { EVENT, type WireEvent } from '../../../shared/wire';
 import type { EnrichedEvent } from '../storage/messages';
 import { campaignFrom } from './campaign';
@@ -46,7 +47,8 @@ export function enrichEvent(e: WireEvent, url: URL, { hashRouting = false, cooki
     pageview_id: cookieless ? null : e.pv ?? null,
     props: props && Object.keys(props).length ? JSON.stringify(props) : null,
     sent_from: 'browser',
-    revenue: null,
-    currency: null,
+    // Exact minor units of the event's own currency (shared/money.ts); a cookieless page view keeps nothing extra.
+    revenue: e.rv && !cookieless ? toMinorUnits(e.rv.a, e.rv.c) : null,
+    currency: e.rv && !cookieless ? e.rv.c : null,
   };
 }

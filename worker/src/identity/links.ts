@@ -9,6 +9,8 @@ export interface LinkRequest {
   /** traits already filtered to what the site allows */
   traits?: Record<string, unknown>;
   now: number;
+  /** how the link was made: `identify` (the snippet), `server_identify` / `server_alias` (the Segment-compatible API) */
+  method?: string;
 }
 
 export type LinkResult =
@@ -55,21 +57,10 @@ export async function linkIdentity(db: D1Database, r: LinkRequest): Promise<Link
   const writes = [
     db
       .prepare('INSERT INTO identity_links (site_id, anon_id, user_id, linked_at, verified, method) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (site_id, anon_id) DO NOTHING')
-      .bind(r.siteId, r.anonId, r.userId, r.now, r.verified ? 1 : 0, 'identify'),
+      .bind(r.siteId, r.anonId, r.userId, r.now, r.verified ? 1 : 0, r.method ?? 'identify'),
     attemptStatement(db, r, linked ? 'already_linked' : 'linked'),
   ];
-  if (traits) {
-    // Latest wins per trait (JSON merge patch); the merged profile stays bounded.
-    writes.push(
-      db
-        .prepare(
-          `INSERT INTO user_traits (site_id, user_id, traits, updated_at) VALUES (?1, ?2, ?3, ?4)
-           ON CONFLICT (site_id, user_id) DO UPDATE SET traits = json_patch(user_traits.traits, excluded.traits), updated_at = excluded.updated_at
-           WHERE length(json_patch(user_traits.traits, excluded.traits)) <= ${MAX_TRAITS_BYTES}`,
-        )
-        .bind(r.siteId, r.userId, traits, r.now),
-    );
-  }
+  if (traits) writes.push(traitsStatement(db, r.siteId, r.userId, traits, r.now));
   writes.push(...linkVisits(db, r.siteId, r.anonId));
   const results = await db.batch(writes);
   if (!linked && results[0]!.meta.changes === 0) {
@@ -79,6 +70,16 @@ export async function linkIdentity(db: D1Database, r: LinkRequest): Promise<Link
   }
   return { ok: true, created: !linked, verified: linked ? linked.verified === 1 : r.verified, traitsStored: traits ? results[2]!.meta.changes > 0 : false };
 }
+
+/** Latest wins per trait (JSON merge patch); the merged profile stays bounded (a patch that would outgrow it changes nothing). */
+export const traitsStatement = (db: D1Database, siteId: string, userId: string, traits: string, now: number): D1PreparedStatement =>
+  db
+    .prepare(
+      `INSERT INTO user_traits (site_id, user_id, traits, updated_at) VALUES (?1, ?2, ?3, ?4)
+       ON CONFLICT (site_id, user_id) DO UPDATE SET traits = json_patch(user_traits.traits, excluded.traits), updated_at = excluded.updated_at
+       WHERE length(json_patch(user_traits.traits, excluded.traits)) <= ${MAX_TRAITS_BYTES}`,
+    )
+    .bind(siteId, userId, traits, now);
 
 const attemptStatement = (db: D1Database, r: Pick<LinkRequest, 'siteId' | 'anonId' | 'userId' | 'now'>, outcome: string) =>
   db.prepare('INSERT INTO identify_attempts (site_id, anon_id, user_id, ts, outcome) VALUES (?1, ?2, ?3, ?4, ?5)').bind(r.siteId, r.anonId, r.userId.slice(0, 256), r.now, outcome);

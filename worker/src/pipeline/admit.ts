@@ -1,4 +1,4 @@
-import type { EventRow, EventsMessage } from '../storage/messages';
+import { toRows, unitsOf, type EventRow, type EventsMessage, type ServerEventsMessage } from '../storage/messages';
 import { subjectHash } from '../privacy/tombstones';
 
 /**
@@ -11,6 +11,8 @@ import { subjectHash } from '../privacy/tombstones';
 export interface Admission {
   /** the rows of `m` that may be stored, and counts of the others by reason */
   admit(m: EventsMessage, rows: EventRow[]): { rows: EventRow[]; dropped: Record<string, number> };
+  /** The user an anonymous id is linked to (read in the same query): what D1's insert stores, for the archive's rows. */
+  linkedUser(site: string, anonId: string): string | null;
 }
 
 interface Latest {
@@ -20,45 +22,69 @@ interface Latest {
 }
 
 export async function admission(db: D1Database, messages: EventsMessage[]): Promise<Admission> {
-  const anons = new Map<string, { site: string; subject: string }>();
+  const anons = new Map<string, { site: string; subject: string; anon: string }>();
   const consents = new Map<string, { site: string; consent: string }>();
+  // Server events that name no anonymous id carry their user id (server-events/map.ts): an erased user stays dead too.
+  const userSubjects = new Map<string, { site: string; subject: string }>();
   for (const m of messages) {
+    const u = m.ctx.user_id;
+    if (u && !userSubjects.has(`${m.site}\t${u}`)) userSubjects.set(`${m.site}\t${u}`, { site: m.site, subject: await subjectHash(u) });
     const a = m.ctx.anon_id;
-    if (a && !anons.has(`${m.site}\t${a}`)) anons.set(`${m.site}\t${a}`, { site: m.site, subject: await subjectHash(a) });
+    if (a && !anons.has(`${m.site}\t${a}`)) anons.set(`${m.site}\t${a}`, { site: m.site, subject: await subjectHash(a), anon: a });
     if (m.cs) consents.set(`${m.site}\t${m.cs.c}`, { site: m.site, consent: m.cs.c });
   }
-  const [tombs, states] = await db.batch<{ site_id: string; subject?: string; consent_id?: string; receipt_id?: string; granted?: string; decided_at?: number }>([
+  const [tombs, states, links] = await db.batch<{ site_id: string; subject?: string; consent_id?: string; receipt_id?: string; granted?: string; decided_at?: number; anon_id?: string; user_id?: string }>([
     db
       .prepare(
         `SELECT t.site_id, t.subject FROM tombstones t JOIN json_each(?1) j
          ON t.site_id = json_extract(j.value, '$.site') AND t.subject = json_extract(j.value, '$.subject')`,
       )
-      .bind(JSON.stringify([...anons.values()])),
+      .bind(JSON.stringify([...anons.values(), ...userSubjects.values()])),
     db
       .prepare(
         `SELECT s.site_id, s.consent_id, s.receipt_id, s.granted, s.decided_at FROM consent_state s JOIN json_each(?1) j
          ON s.site_id = json_extract(j.value, '$.site') AND s.consent_id = json_extract(j.value, '$.consent')`,
       )
       .bind(JSON.stringify([...consents.values()])),
+    db
+      .prepare(
+        `SELECT l.site_id, l.anon_id, l.user_id FROM identity_links l JOIN json_each(?1) j
+         ON l.site_id = json_extract(j.value, '$.site') AND l.anon_id = json_extract(j.value, '$.anon')`,
+      )
+      .bind(JSON.stringify([...anons.values()])),
   ]);
+  const users = new Map(links!.results.map((r) => [`${r.site_id}\t${r.anon_id}`, r.user_id!]));
   const deadSubjects = new Set(tombs!.results.map((r) => `${r.site_id}\t${r.subject}`));
-  const dead = new Set([...anons].filter(([, v]) => deadSubjects.has(`${v.site}\t${v.subject}`)).map(([k]) => k));
+  const dead = new Set([...anons, ...userSubjects].filter(([, v]) => deadSubjects.has(`${v.site}\t${v.subject}`)).map(([k]) => k));
   const latest = new Map<string, Latest>(
     states!.results.map((r) => [`${r.site_id}\t${r.consent_id}`, { receipt_id: r.receipt_id!, granted: JSON.parse(r.granted!), decided_at: r.decided_at! }]),
   );
 
   return {
+    linkedUser: (site, anonId) => users.get(`${site}\t${anonId}`) ?? null,
     admit(m, rows) {
       const dropped: Record<string, number> = {};
       const bump = (k: string) => (dropped[k] = (dropped[k] ?? 0) + 1);
       const l = m.cs && latest.get(`${m.site}\t${m.cs.c}`);
       const narrowed = l && l.receipt_id !== m.cs!.r && l.decided_at <= m.received_at ? new Set(l.granted) : null;
       const keep = rows.filter((r) => {
-        if (r.anon_id && dead.has(`${r.site_id}\t${r.anon_id}`)) return bump('dropped_erased_or_withdrawn'), false;
+        if ((r.anon_id && dead.has(`${r.site_id}\t${r.anon_id}`)) || (r.user_id && dead.has(`${r.site_id}\t${r.user_id}`))) return bump('dropped_erased_or_withdrawn'), false;
         if (narrowed && r.category !== 'necessary' && !narrowed.has(r.category)) return bump(`dropped_withdrawn_${r.category}`), false;
         return true;
       });
       return { rows: keep, dropped };
     },
   };
+}
+
+/** A store message admitted whole: its units (one, or a server message's groups), rows together, drops summed. */
+export function admitAll(gate: Admission, body: EventsMessage | ServerEventsMessage): { rows: EventRow[]; dropped: Record<string, number> } {
+  const rows: EventRow[] = [];
+  const dropped: Record<string, number> = {};
+  for (const unit of unitsOf(body)) {
+    const r = gate.admit(unit, toRows(unit));
+    rows.push(...r.rows);
+    for (const [k, n] of Object.entries(r.dropped)) dropped[k] = (dropped[k] ?? 0) + n;
+  }
+  return { rows, dropped };
 }

@@ -3,13 +3,14 @@ import { deliver } from '../destinations/deliver';
 import { deliveriesFor } from '../destinations/fan-out';
 import { utcDay } from '../enrich/visitor-hash';
 import type { Env } from '../env';
-import { archiveEvents } from '../storage/archive';
+import { batchName } from '../storage/archive';
+import { archiveEvents } from '../storage/archive-sink';
 import { insertCounts, insertEvents, type CountRow } from '../storage/events-store';
-import { toRows, type DeliveryMessage, type EventRow, type EventsMessage, type QueueMessage } from '../storage/messages';
+import { unitsOf, type DeliveryMessage, type EventRow, type EventsMessage, type QueueMessage, type ServerEventsMessage } from '../storage/messages';
 import { foldVisits } from '../storage/visits';
-import { admission } from './admit';
+import { admission, admitAll, type Admission } from './admit';
 
-type StoreMessage = Message<EventsMessage>;
+type StoreMessage = Message<EventsMessage | ServerEventsMessage>;
 /** A message with the rows admission let through and the counts to record for it. */
 interface Admitted {
   m: StoreMessage;
@@ -30,7 +31,7 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
   const deliveries: Message<DeliveryMessage>[] = [];
   for (const m of batch.messages) {
     const k = (m.body as { k?: unknown } | null)?.k;
-    if (k === 'ev') store.push(m as StoreMessage);
+    if (k === 'ev' || k === 'sv') store.push(m as StoreMessage);
     else if (k === 'dl') deliveries.push(m as Message<DeliveryMessage>);
     else {
       console.error(JSON.stringify({ level: 'error', msg: 'unknown queue message; dropped', id: m.id }));
@@ -43,10 +44,11 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
 async function storeMessages(messages: StoreMessage[], env: Env): Promise<void> {
   if (messages.length === 0) return;
   let admitted: Admitted[];
+  let gate: Admission;
   try {
-    const gate = await admission(env.DB, messages.map((m) => m.body));
+    gate = await admission(env.DB, messages.flatMap((m) => unitsOf(m.body)));
     admitted = messages.map((m) => {
-      const { rows, dropped } = gate.admit(m.body, toRows(m.body));
+      const { rows, dropped } = admitAll(gate, m.body);
       const counts = Object.entries({ ...m.body.counts, ...dropped })
         .filter(([, n]) => n > 0)
         .map(([name, n]) => ({ site_id: m.body.site, message_id: m.id, name, day: utcDay(m.body.received_at), n }));
@@ -74,7 +76,7 @@ async function storeMessages(messages: StoreMessage[], env: Env): Promise<void> 
       }
     }
   }
-  await afterStore(stored, env);
+  await afterStore(stored, env, gate);
 }
 
 function writeD1(admitted: Admitted[], db: D1Database): Promise<unknown> {
@@ -88,10 +90,15 @@ function writeD1(admitted: Admitted[], db: D1Database): Promise<unknown> {
   return statements.length ? db.batch(statements) : Promise.resolve();
 }
 
-async function afterStore(admitted: Admitted[], env: Env): Promise<void> {
+async function afterStore(admitted: Admitted[], env: Env, gate: Admission): Promise<void> {
   const rows = admitted.flatMap((a) => a.rows);
   try {
-    await archiveEvents(env.ARCHIVE, rows, admitted.map((a) => a.m.id));
+    // The archive's rows carry the user id D1's insert gave them (from the identity graph, never the client's claim).
+    const linked = rows.map((r) => {
+      const u = r.anon_id ? gate.linkedUser(r.site_id, r.anon_id) : null;
+      return u ? { ...r, user_id: u } : r;
+    });
+    await archiveEvents(env, linked, await batchName(admitted.map((a) => a.m.id)));
     const fanOut = new Map<string, EventRow[]>();
     for (const r of rows) {
       const list = fanOut.get(r.site_id);

@@ -1,7 +1,9 @@
 import { CONFIG } from '../config/sites';
 import type { SiteConfig } from '../config/schema';
 import type { Env } from '../env';
-import { expireVisits } from '../storage/visits';
+import { expireArchive } from '../archive/expire';
+import { hotCutoff, markDropped } from '../storage/hot-window';
+import { catchUpVisits, expireVisits } from '../storage/visits';
 
 const DAY = 86_400_000;
 /** Housekeeping tables: identify attempts feed rate limits and refusal counts; me_requests the self-service limit. */
@@ -28,18 +30,24 @@ async function inBatches(stmt: D1PreparedStatement, size: number, rounds: number
 }
 
 /**
- * Per-site retention (`retention_days` in the site config), run by the hourly cron: events by
- * their time, visits by start time, receipts by decision time, archive objects by their hour. Batched so that no single
- * write holds D1 for long; what a run leaves (`complete: false`) the next run continues.
+ * Per-site retention (`retention_days` in the site config), run by the hourly cron: raw events leave D1 after the hot
+ * window (`hot`: they stay in the Parquet archive), visits and page slots (the rollups) after `events`, receipts by decision
+ * time, archive partitions by their day (`archive`). Batched so that no single write holds D1 for long; what a run leaves
+ * (`complete: false`) the next run continues.
  */
 export async function enforceSite(env: Env, site: SiteConfig, now: number, size = 5000, rounds = 20): Promise<RetentionReport> {
   const days = site.retention_days;
   const eventsCutoff = now - days.events * DAY;
+  // Fold first: an event leaving D1 must already be in the rollups, which keep the full retention.
+  await catchUpVisits(env.DB);
+  const hot = hotCutoff(days.hot, now);
   const ev = await inBatches(
-    env.DB.prepare('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE site_id = ?1 AND ts < ?2 LIMIT ?3)').bind(site.id, eventsCutoff, size),
+    env.DB.prepare('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE site_id = ?1 AND ts < ?2 LIMIT ?3)').bind(site.id, hot, size),
     size,
     rounds,
   );
+  // From now on queries that need raw events start here, and say so.
+  if (ev.n) await markDropped(env.DB, site.id, hot).run();
   // A visit goes with its first event's day.
   const rollups: { n: number; complete: boolean }[] = [];
   for (const stmt of expireVisits(env.DB, site.id, eventsCutoff, size)) rollups.push(await inBatches(stmt, size, rounds));
@@ -53,22 +61,8 @@ export async function enforceSite(env: Env, site: SiteConfig, now: number, size 
   );
   // A latest decision older than the receipts' retention has no evidence left: it goes with them (tokens expire sooner).
   await env.DB.prepare('DELETE FROM consent_state WHERE site_id = ?1 AND decided_at < ?2').bind(site.id, now - days.receipts * DAY).run();
-  // Archive keys are events/<site>/YYYY/MM/DD/HH/…: an object goes once its whole hour is past the cutoff.
-  const cutoff = now - days.archive * DAY;
-  let archived = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await env.ARCHIVE.list({ prefix: `events/${site.id}/`, cursor, limit: 1000 });
-    cursor = page.truncated ? page.cursor : undefined;
-    const old = page.objects
-      .map((o) => o.key)
-      .filter((k) => {
-        const m = /^events\/[^/]+\/(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\//.exec(k);
-        return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]! + 1) <= cutoff : false;
-      });
-    if (old.length) await env.ARCHIVE.delete(old);
-    archived += old.length;
-  } while (cursor);
+  // Whole day partitions (and old NDJSON objects by their hour).
+  const archived = await expireArchive(env.ARCHIVE, site.id, now - days.archive * DAY);
   return { site: site.id, events: ev.n, visits: visits.n, receipts: rc.n, archive_objects: archived, complete: ev.complete && rc.complete && visits.complete && pages.complete };
 }
 

@@ -1,5 +1,6 @@
+import { eraseFromArchive, type ArchiveReport } from '../archive/erase';
+import { activeDays, archivedEventsOf } from '../archive/history';
 import { linksOf } from '../identity/links';
-import { packArchive, readArchive } from '../storage/archive';
 import { forgetVisits } from '../storage/visits';
 import { tombstoneStatements, type Reason } from './tombstones';
 
@@ -37,10 +38,12 @@ export async function resolveSubject(db: D1Database, siteId: string, id: string,
            OR EXISTS (SELECT 1 FROM identity_links WHERE site_id = ?1 AND anon_id = ?2)
            OR EXISTS (SELECT 1 FROM consent_receipts WHERE site_id = ?1 AND anon_id = ?2)
            OR EXISTS (SELECT 1 FROM browser_secrets WHERE site_id = ?1 AND anon_id = ?2)
-           OR EXISTS (SELECT 1 FROM identify_attempts WHERE site_id = ?1 AND anon_id = ?2) AS n`,
+           OR EXISTS (SELECT 1 FROM identify_attempts WHERE site_id = ?1 AND anon_id = ?2)
+           OR EXISTS (SELECT 1 FROM visits WHERE site_id = ?1 AND anon_id = ?2) AS n`,
     )
     .bind(siteId, id)
     .first<{ n: number }>();
+  // visits: a browser whose raw events left D1 (past the hot window) still has its rollup rows, and events in the archive.
   return found?.n ? { siteId, userId: null, anonIds: [id] } : null;
 }
 
@@ -53,20 +56,40 @@ const parse = (row: Record<string, unknown>) => {
   return { ...rest, props: typeof row.props === 'string' ? JSON.parse(row.props) : {} };
 };
 
+/** Where events older than the hot window are read from (the R2 Parquet archive), and the window's start. */
+export interface ArchiveScope {
+  bucket: R2Bucket;
+  /** hot window start (archive/history.ts `hotCutoff`): older events come from the archive */
+  before: number;
+  /**
+   * Read only the days the visit rollup saw the subject's anonymous ids on (the visitor's own /v1/me: cheap, and a
+   * browser is its anonymous id). Without it every day partition is read: the site's DSAR export covers everything.
+   */
+  narrow?: boolean;
+}
+
 /**
  * Everything stored about the subject, table by table. `browserOnly` (the visitor's own /v1/me):
  * what was recorded under this browser's anonymous id, and the traits of the user it is linked to —
  * not the user's other devices (the browser secret proves this browser only, and a person's other
  * devices may be shared; the site's own DSAR, which verifies the account, covers them).
+ * With `archive`, events older than the hot window come from the Parquet archive (D1 keeps only the window).
  */
-export async function exportSubject(db: D1Database, s: Subject, browserOnly = false) {
+export async function exportSubject(db: D1Database, s: Subject, browserOnly = false, archive?: ArchiveScope) {
   const events: Record<string, unknown>[] = [];
+  if (archive) {
+    const who = browserOnly ? { ...s, userId: null } : s;
+    const days = archive.narrow ? await activeDays(db, s.siteId, s.anonIds, archive.before) : undefined;
+    if (!days || days.length) events.push(...(await archivedEventsOf(archive.bucket, who, archive.before, days)).map(parse));
+  }
+  const archived = new Set(events.map((e) => e.id));
   for (let after = 0; ; ) {
     const { results } = await db
       .prepare(`SELECT * FROM events WHERE ${EVENTS_WHERE} AND seq > ?4 ORDER BY seq LIMIT 1000`)
       .bind(s.siteId, ids(s), browserOnly ? null : s.userId, after)
       .all<Record<string, unknown> & { seq: number }>();
-    events.push(...results.map(parse));
+    // An event still in D1 past the window (retention runs hourly, in batches) is already among the archived ones.
+    events.push(...results.map(parse).filter((e) => !archived.has((e as Record<string, unknown>).id)));
     if (results.length < 1000) break;
     after = results.at(-1)!.seq;
   }
@@ -151,53 +174,4 @@ export async function eraseSubject(db: D1Database, bucket: R2Bucket, s: Subject,
     receipts_anonymized: n(t + 6),
     archive: await eraseFromArchive(bucket, s),
   };
-}
-
-export interface ArchiveReport {
-  objects_scanned: number;
-  objects_rewritten: number;
-  objects_deleted: number;
-  records_removed: number;
-}
-
-/**
- * R2 objects can't be edited: every archive object of the site that mentions the subject is read,
- * filtered line by line and written back (or deleted when nothing is left). Cost: one list and one
- * read per object of the site's archive (kept for `retention_days.archive`); see docs/storage-schema.md.
- */
-export async function eraseFromArchive(bucket: R2Bucket, s: Subject): Promise<ArchiveReport> {
-  const report: ArchiveReport = { objects_scanned: 0, objects_rewritten: 0, objects_deleted: 0, records_removed: 0 };
-  const anon = new Set(s.anonIds);
-  const needles = [...s.anonIds, ...(s.userId ? [s.userId] : [])].map((x) => JSON.stringify(x));
-  let cursor: string | undefined;
-  do {
-    const page = await bucket.list({ prefix: `events/${s.siteId}/`, cursor, limit: 500 });
-    cursor = page.truncated ? page.cursor : undefined;
-    for (const obj of page.objects) {
-      report.objects_scanned++;
-      const body = await bucket.get(obj.key);
-      if (!body) continue;
-      const text = await readArchive(obj.key, body);
-      if (!needles.some((x) => text.includes(x))) continue;
-      const lines = text.split('\n').filter(Boolean);
-      const keep = lines.filter((line) => {
-        const row = JSON.parse(line) as { anon_id?: string | null; user_id?: string | null };
-        return !(row.anon_id && anon.has(row.anon_id)) && !(s.userId && row.user_id === s.userId);
-      });
-      report.records_removed += lines.length - keep.length;
-      if (keep.length === lines.length) continue;
-      if (keep.length) {
-        const ndjson = keep.join('\n') + '\n';
-        await bucket.put(obj.key, obj.key.endsWith('.gz') ? await packArchive(ndjson) : ndjson, {
-          httpMetadata: body.httpMetadata,
-          customMetadata: { ...body.customMetadata, events: String(keep.length) },
-        });
-        report.objects_rewritten++;
-      } else {
-        await bucket.delete(obj.key);
-        report.objects_deleted++;
-      }
-    }
-  } while (cursor);
-  return report;
 }

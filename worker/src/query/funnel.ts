@@ -1,5 +1,6 @@
 import type { Funnel } from './schema';
 import { eventVisitor } from '../storage/visits';
+import { hotWindowWarning } from './hot-window';
 import { resolveRange } from './time';
 
 const UNIT = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -10,7 +11,7 @@ export const windowMs = (w: string): number => Number(w.slice(0, -1)) * UNIT[w.s
  * are one JSON parameter — D1 binds at most 100 a statement — and keys are compared as keys, never spliced into a
  * JSON path, so a key with quotes or dots is just a key.
  */
-const hasProps = (props: string, wanted: string) =>
+export const hasProps = (props: string, wanted: string) =>
   `NOT EXISTS (SELECT 1 FROM json_each(${wanted}) w WHERE NOT EXISTS (SELECT 1 FROM json_each(${props}) x WHERE x.key = w.key AND x.value = w.value))`;
 
 /**
@@ -19,10 +20,13 @@ const hasProps = (props: string, wanted: string) =>
  * Every occurrence of step 1 is tried as a start; from a start, the earliest next step is taken
  * (which leaves the most room for the rest), so the count is exact, not greedy over starts.
  */
-export async function runFunnel(db: D1Database, f: Funnel, tz: string, now: number) {
+export async function runFunnel(db: D1Database, f: Funnel, tz: string, now: number, hotFrom?: number) {
   const range = resolveRange(f.date_range, tz, now);
   const win = windowMs(f.window);
-  const params: unknown[] = [f.site_id, range.from, range.to + win];
+  // Funnels read raw events: D1 has them from the hot window on (storage/hot-window.ts); earlier starts are not counted, and the answer says so.
+  const clamped = hotFrom !== undefined && range.from < hotFrom;
+  const from = clamped ? Math.min(hotFrom, range.to) : range.from;
+  const params: unknown[] = [f.site_id, from, range.to + win];
   const p = (v: unknown) => `?${params.push(v)}`;
   const conds = f.steps.map((s) => {
     const c = [`name = ${p(s.event)}`];
@@ -59,6 +63,6 @@ SELECT ${f.steps.map((_, i) => `(SELECT count(DISTINCT visitor) FROM s${i + 1}) 
       step_conversion_rate: i === 0 ? 100 : pct(counts[i]!, counts[i - 1]!),
       dropoff: i === 0 ? 0 : counts[i - 1]! - counts[i]!,
     })),
-    meta: { date_range: range.label, time_zone: tz, window: f.window },
+    meta: { date_range: range.label, time_zone: tz, window: f.window, ...(clamped ? { warnings: [hotWindowWarning(hotFrom)] } : {}) },
   };
 }

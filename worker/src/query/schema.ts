@@ -3,12 +3,17 @@ import { LIMITS } from '../../../shared/limits';
 import { siteIdSchema } from '../../../shared/schema';
 import { DATE_BOUNDS, dateProblem } from './time';
 
-export const METRICS = ['visitors', 'visits', 'pageviews', 'events', 'bounce_rate', 'visit_duration', 'views_per_visit', 'scroll_depth', 'conversion_rate'] as const;
+export const METRICS = [
+  'visitors', 'visits', 'pageviews', 'events', 'bounce_rate', 'visit_duration', 'views_per_visit', 'scroll_depth', 'conversion_rate',
+  'total_revenue', 'average_revenue',
+] as const;
 export const DIMENSIONS = [
   'event:name', 'event:page', 'visit:source', 'visit:referrer', 'visit:utm_source', 'visit:utm_medium', 'visit:utm_campaign', 'visit:country',
   'visit:device', 'visit:browser', 'visit:os', 'visit:entry_page', 'time:day', 'time:hour', 'user:type',
+  'event:goal', 'visit:exit_page', 'visit:channel', 'visitor:type', 'time:week', 'time:month',
 ] as const;
-export const RANGES = ['day', '7d', '30d', 'month', '12mo', 'all'] as const;
+// `realtime`: the last 5 minutes, counted by each event's own time (the dashboard's current visitors; query/time.ts).
+export const RANGES = ['day', '7d', '30d', 'month', '12mo', 'all', 'realtime'] as const;
 export type Metric = (typeof METRICS)[number];
 export type Dimension = (typeof DIMENSIONS)[number];
 
@@ -93,3 +98,19 @@ export const funnelSchema = z
   })
   .strict();
 export type Funnel = z.output<typeof funnelSchema>;
+
+/** POST /api/v1/journey — the five stages' KPIs for a range and the period of equal length before it. */
+export const journeySchema = z.object({ site_id: siteIdSchema, date_range: dateRangeSchema }).strict();
+export type JourneyQuery = z.output<typeof journeySchema>;
+
+export const PERIODS = ['day', 'week', 'month'] as const;
+/** POST /api/v1/retention — cohorts by first visit (day, week or month), followed for `periods` periods. */
+export const retentionSchema = z
+  .object({
+    site_id: siteIdSchema,
+    date_range: dateRangeSchema,
+    period: oneOf(PERIODS, 'period'),
+    periods: z.number({ error: () => 'periods must be a whole number from 1 to 100' }).int('periods must be a whole number from 1 to 100').min(1, 'periods must be a whole number from 1 to 100').max(100, 'periods must be a whole number from 1 to 100').optional(),
+  })
+  .strict();
+export type RetentionQuery = z.output<typeof retentionSchema>;

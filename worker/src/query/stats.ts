@@ -1,57 +1,19 @@
 import { apiError } from '../http/errors';
 import type { Dimension, Metric, Query } from './schema';
 import { catchUpVisits, eventVisitor, SLOT_MS, visitOf } from '../storage/visits';
+import { hotWindowWarning } from './hot-window';
+import { getSite } from '../config/sites';
+import {
+  conditions, CURRENCY, type Filter, groupBy, isVisitDim, metricColumns, REVENUE_EXPRS, rollupVisitor, timeExpr, userType, VISIT_COLUMN, whereClause,
+} from './sql-parts';
+import { goalEvents, queryGoals } from './goals';
+import { averageOf, REVENUE_METRICS, sumRevenue, totalOf, type Revenue } from './revenue';
 import { resolveRange } from './time';
 
 /** Metrics a visit row answers by itself (the rollup in `visits`). */
 const VISIT_METRICS = new Set<Metric>(['visitors', 'visits', 'pageviews', 'events', 'bounce_rate', 'visit_duration', 'views_per_visit']);
 /** Metrics about whole visits: with event-level selection they read the visits of the selected events. */
 const WHOLE_VISIT = new Set<Metric>(['bounce_rate', 'visit_duration']);
-
-/** Visit attributes: columns of `visits` (read through alias `v`). */
-const VISIT_COLUMN: Record<Extract<Dimension, `visit:${string}`>, string> = {
-  'visit:source': 'source',
-  'visit:referrer': 'ref_host',
-  'visit:utm_source': 'utm_source',
-  'visit:utm_medium': 'utm_medium',
-  'visit:utm_campaign': 'utm_campaign',
-  'visit:country': 'country',
-  'visit:device': 'device',
-  'visit:browser': 'browser',
-  'visit:os': 'os',
-  'visit:entry_page': 'entry_page',
-};
-
-type Filter = Query['filters'][number];
-const isVisitDim = (d: string): d is keyof typeof VISIT_COLUMN => d in VISIT_COLUMN;
-
-/**
- * Shared by every plan: `col(dim)` names the column; each filter's values are bound as one JSON array read with json_each,
- * because D1 binds at most 100 parameters a statement and one parameter per value ran out with two long lists. SQLite
- * still seeks an index with `IN (SELECT value FROM json_each(?))`, as with a literal list. The `contains` needles are
- * renamed in a subquery so that the outer column (`path`, say) is never taken for a json_each column of the same name.
- */
-function conditions(filters: Filter[], col: (d: Dimension) => string, p: (v: unknown) => string): string[] {
-  return filters.map(([op, dim, values]) => {
-    const c = col(dim as Dimension);
-    const list = p(JSON.stringify(values));
-    if (op === 'is') return `${c} IN (SELECT value FROM json_each(${list}))`;
-    if (op === 'is_not') return `(${c} IS NULL OR ${c} NOT IN (SELECT value FROM json_each(${list})))`;
-    return `EXISTS (SELECT 1 FROM (SELECT value AS needle FROM json_each(${list})) WHERE instr(lower(${c}), lower(needle)) > 0)`;
-  });
-}
-/** The metrics' SQL (only those asked for, plus visitors for conversion_rate) and `n_rows`, which tells empty groups apart. */
-function metricColumns(q: Query, exprs: Partial<Record<Metric, string>>): string {
-  const wanted = new Set<Metric>(q.metrics.includes('conversion_rate') ? [...q.metrics, 'visitors'] : q.metrics);
-  return [...wanted].filter((m) => exprs[m]).map((m) => `${exprs[m]} AS ${m}`).concat('count(*) AS n_rows').join(', ');
-}
-const whereClause = (conds: string[]) => (conds.length ? `WHERE ${conds.join(' AND ')}` : '');
-const groupBy = (dims: Dimension[]) => (dims.length ? `GROUP BY ${dims.map((_, i) => `d${i}`).join(', ')}` : '');
-/** A rollup row's visitor and user type: the rollups carry the stitched user id themselves. */
-const rollupVisitor = (a: string) =>
-  `COALESCE(${a}.user_id, ${a}.anon_id, ${a}.visitor_hash, ${a}.visit) AS visitor, CASE WHEN ${a}.user_id IS NULL THEN 'anonymous' ELSE 'identified' END AS user_type`;
-const timeExpr = (d: Dimension, ts: string, tzOff: number) =>
-  `strftime('${d === 'time:day' ? '%Y-%m-%d' : '%Y-%m-%d %H:00'}', (${ts} + ${tzOff}) / 1000, 'unixepoch')`;
 
 /**
  * Definitions (docs/ARCHITECTURE.md, "Stats"):
@@ -94,14 +56,21 @@ ${groupBy(dims)}`;
 function eventPlan(q: Query, tzOff: number, filters: Filter[], dims: Dimension[], params: unknown[]): string {
   const p = (v: unknown) => `?${params.push(v)}`;
   const col = (d: Dimension) =>
-    d === 'event:name' ? 'name' : d === 'event:page' ? 'path' : d === 'user:type' ? 'user_type' : d.startsWith('time:') ? timeExpr(d, 'ts', tzOff) : `v_${VISIT_COLUMN[d as keyof typeof VISIT_COLUMN]}`;
+    d === 'event:name' ? 'name' : d === 'event:page' ? 'path' : d === 'event:goal' ? 'goal' : d === CURRENCY ? 'currency' : d === 'user:type' ? 'user_type' : d.startsWith('time:') ? timeExpr(d, 'ts', tzOff) : `v_${VISIT_COLUMN[d as keyof typeof VISIT_COLUMN]}`;
   const whole = q.metrics.some((m) => WHOLE_VISIT.has(m));
   const scroll = q.metrics.includes('scroll_depth');
+  // event:goal: the events of the goals asked for, one row per (event, goal) (goals.ts); revenue: the events carrying it.
+  const goals = [...dims, ...filters.map(([, dim]) => dim)].includes('event:goal') ? queryGoals(q) : null;
+  if (goals && scroll) throw apiError(400, 'invalid_field', 'scroll_depth can not be split or filtered by event:goal', 'metrics');
+  const revenue = (q.metrics as string[]).includes('revenue_minor');
+  // An event completing several of the goals counts once unless the goals are split.
+  const dedupe = goals && goals.length > 1 && !dims.includes('event:goal');
   const visitDims = [...dims, ...filters.map(([, dim]) => dim)].filter(isVisitDim);
   // Scroll depth reads the scroll events of each page view, so it needs every event of the range; otherwise event:name and
   // event:page filters narrow the scan itself.
   const pushed = scroll ? [] : filters.filter(([, dim]) => dim === 'event:name' || dim === 'event:page');
   const scan = conditions(pushed, (d) => `e.${col(d)}`, p);
+  if (revenue) scan.push('e.revenue IS NOT NULL');
   const where = conditions(
     filters.filter((f) => !pushed.includes(f)),
     col,
@@ -120,22 +89,25 @@ function eventPlan(q: Query, tzOff: number, filters: Filter[], dims: Dimension[]
     'e.name',
     'e.path',
     'e.ts',
-    `${visitOf('e')} AS visit`,
+    // The visit only where a metric counts visits: without it, goal reads stay inside their covering index.
+    ...(whole || q.metrics.some((m) => m === 'visits' || m === 'views_per_visit') ? [`${visitOf('e')} AS visit`] : []),
     `${eventVisitor('e', 'l')} AS visitor`,
     ...([...dims, ...filters.map(([, dim]) => dim)].includes('user:type')
-      ? [`CASE WHEN COALESCE(e.user_id, l.user_id) IS NULL THEN 'anonymous' ELSE 'identified' END AS user_type`]
+      ? [`${userType('COALESCE(e.user_id, l.user_id)', 'e.anon_id')} AS user_type`]
       : []),
     ...(scroll ? ['e.pageview_id', 'e.props'] : []),
+    ...(goals ? ['g.id AS goal', ...(dedupe ? ['e.seq'] : [])] : []),
+    ...(revenue ? ['e.revenue', 'e.currency'] : []),
     ...visitCols,
   ];
   const head = `
 WITH ev AS (
   SELECT ${cols.join(', ')}
-  FROM events e LEFT JOIN identity_links l ON l.site_id = e.site_id AND l.anon_id = e.anon_id
+  FROM ${goals ? goalEvents(goals, p) : revenue ? 'events e INDEXED BY events_site_revenue' : 'events e'} LEFT JOIN identity_links l ON l.site_id = e.site_id AND l.anon_id = e.anon_id
   ${joinVisits ? `LEFT JOIN visits v ON v.site_id = e.site_id AND v.visit = ${visitOf('e')}` : ''}
   WHERE e.site_id = ?1 AND e.ts >= ?2 AND e.ts < ?3 AND e.bot = 0 ${scan.length ? `AND ${scan.join(' AND ')}` : ''}
 ),
-f AS (${scroll ? `SELECT * FROM (SELECT ev.*, ${depth} AS depth FROM ev)` : 'SELECT * FROM ev'} ${whereClause(where)})`;
+f AS (${scroll ? `SELECT * FROM (SELECT ev.*, ${depth} AS depth FROM ev)` : 'SELECT * FROM ev'} ${whereClause(where)}${dedupe ? ' GROUP BY seq' : ''})`;
   if (!whole) {
     return `${head}
 SELECT ${[...d, ''].join(', ')} ${metricColumns(q, {
@@ -145,6 +117,7 @@ SELECT ${[...d, ''].join(', ')} ${metricColumns(q, {
       events: 'count(*)',
       views_per_visit: "sum(name = 'pageview') * 1.0 / count(DISTINCT visit)",
       scroll_depth: "sum(depth) * 1.0 / NULLIF(sum(name = 'pageview'), 0)",
+      ...REVENUE_EXPRS,
     })}
 FROM f ${groupBy(dims)}`;
   }
@@ -209,9 +182,12 @@ ${groupBy(dims)}`;
 const visitLevel = (q: Query, filters: Filter[], dims: Dimension[]) =>
   q.metrics.every((m) => VISIT_METRICS.has(m)) && ![...dims, ...filters.map(([, dim]) => dim)].some((x) => x.startsWith('event:'));
 
-function sql(q: Query, tzOff: number, filters: Filter[], dims: Dimension[], range: { from: number; to: number }, params: unknown[]): string {
-  if (visitLevel(q, filters, dims)) return visitPlan({ ...q, filters }, tzOff, dims, params);
-  return pagePlan(q, tzOff, filters, dims, range, params) ?? eventPlan(q, tzOff, filters, dims, params);
+/** The statement, and whether it reads raw events (the event plan) — which D1 keeps for the hot window only. */
+function sql(q: Query, tzOff: number, filters: Filter[], dims: Dimension[], range: { from: number; to: number }, params: unknown[]): { text: string; events: boolean } {
+  // `realtime` counts who had an event in the last minutes: the event plan (the rollups would count visits that started then).
+  if (visitLevel(q, filters, dims) && q.date_range !== 'realtime') return { text: visitPlan({ ...q, filters }, tzOff, dims, params), events: false };
+  const pages = pagePlan(q, tzOff, filters, dims, range, params);
+  return pages ? { text: pages, events: false } : { text: eventPlan(q, tzOff, filters, dims, params), events: true };
 }
 
 type Row = Record<string, number | string | null>;
@@ -222,7 +198,13 @@ const round = (m: Metric, v: number | null): number | null => {
   return v;
 };
 
-export async function runQuery(db: D1Database, q: Query, tz: string, now: number) {
+/**
+ * `hotFrom`: the start of D1's hot window (archive/history.ts `hotCutoff`). A range reaching further back is answered
+ * from the rollups where the plan reads them (they keep the full retention); an event-plan read starts at `hotFrom`
+ * instead — every event before it is gone from D1, some may linger until the hourly retention run — and
+ * `meta.warnings` says so: a number is never silently smaller than the range asked for.
+ */
+export async function runQuery(db: D1Database, q: Query, tz: string, now: number, hotFrom?: number) {
   const range = resolveRange(q.date_range, tz, now);
   const off = range.offset;
   const dims = q.dimensions as Dimension[];
@@ -232,22 +214,42 @@ export async function runQuery(db: D1Database, q: Query, tz: string, now: number
     }
   }
   await catchUpVisits(db);
-  const run = async (filters: Query['filters'], ds: Dimension[]) => {
+  const warnings: string[] = [];
+  // Revenue metrics are read apart (below): they choose no plan.
+  const base = { ...q, metrics: q.metrics.filter((m) => !REVENUE_METRICS.has(m)) };
+  const run = async (filters: Query['filters'], ds: Dimension[], qq: Query = base) => {
     const params: unknown[] = [q.site_id, range.from, range.to];
-    const { results } = await db.prepare(sql(q, off, filters, ds, range, params)).bind(...params).all<Row>();
+    const plan = sql(qq, off, filters, ds, range, params);
+    if (plan.events && hotFrom !== undefined && range.from < hotFrom) {
+      params[1] = Math.min(hotFrom, range.to);
+      if (!warnings.length) warnings.push(hotWindowWarning(hotFrom));
+    }
+    const { results } = await db.prepare(plan.text).bind(...params).all<Row>();
     return results;
   };
-  const rows = await run(q.filters, dims);
+  // total_revenue, average_revenue: the events carrying revenue, per group and currency, added up in the site's currency.
+  let revenue: Revenue | null = null;
+  if (base.metrics.length < q.metrics.length) {
+    const sums = { ...q, metrics: ['revenue_minor', 'orders'] as unknown as Metric[] };
+    revenue = sumRevenue(await run(q.filters, [...dims, CURRENCY], sums), dims.length, getSite(q.site_id)!);
+  }
+  const rows = base.metrics.length
+    ? await run(q.filters, dims)
+    : [...revenue!.groups.values()].map((g): Row => ({ ...Object.fromEntries(g.dims.map((v, i) => [`d${i}`, v])), n_rows: 1 }));
 
-  // conversion_rate: visitors who did the goal (event:name filter or dimension) out of all visitors of the group.
+  // conversion_rate: visitors who did the goal (event:goal or event:name, filter or dimension) out of all visitors of the group.
+  const isGoal = (x: string) => x === 'event:name' || x === 'event:goal';
   const conv = new Map<string, number>();
   if (q.metrics.includes('conversion_rate')) {
-    const goalByFilter = q.filters.some(([op, dim]) => op === 'is' && dim === 'event:name');
-    if (!goalByFilter && !dims.includes('event:name')) {
-      throw apiError(400, 'invalid_field', 'conversion_rate needs a goal: an ["is", "event:name", [...]] filter or the event:name dimension', 'metrics');
+    const goalByFilter = q.filters.some(([op, dim]) => op === 'is' && isGoal(dim));
+    if (!goalByFilter && !dims.some(isGoal)) {
+      throw apiError(400, 'invalid_field', 'conversion_rate needs a goal: an ["is", "event:goal", [...]] (or "event:name") filter, or that dimension', 'metrics');
     }
-    const baseDims = dims.filter((x) => x !== 'event:name');
-    for (const r of await run(q.filters.filter(([, dim]) => dim !== 'event:name'), baseDims)) {
+    const baseDims = dims.filter((x) => !isGoal(x));
+    // Only visitors: with no event-level filter or split left, the visit rollup answers — unless the range reaches before the
+    // hot window, where the goal side counts fewer days: then both sides come from the same (clamped) events.
+    const inHot = hotFrom === undefined || range.from >= hotFrom;
+    for (const r of await run(q.filters.filter(([, dim]) => !isGoal(dim)), baseDims, inHot ? { ...base, metrics: ['visitors'] } : base)) {
       conv.set(JSON.stringify(baseDims.map((_, i) => r[`d${i}`])), r.visitors as number);
     }
   }
@@ -255,11 +257,18 @@ export async function runQuery(db: D1Database, q: Query, tz: string, now: number
     .filter((r) => (r.n_rows as number) > 0)
     .map((r) => {
       const dv = dims.map((_, i) => r[`d${i}`] ?? null);
-      const baseKey = JSON.stringify(dims.map((x, i) => [x, dv[i]]).filter(([x]) => x !== 'event:name').map(([, v]) => v));
+      const baseKey = JSON.stringify(dims.map((x, i) => [x, dv[i]]).filter(([x]) => !isGoal(x as string)).map(([, v]) => v));
+      const money = revenue?.groups.get(JSON.stringify(dv));
       return {
         dimensions: dv,
         metrics: (q.metrics as Metric[]).map((m) =>
-          m === 'conversion_rate' ? round(m, (100 * (r.visitors as number)) / (conv.get(baseKey) || Infinity)) : round(m, r[m] as number | null),
+          m === 'conversion_rate'
+            ? round(m, (100 * (r.visitors as number)) / (conv.get(baseKey) || Infinity))
+            : m === 'total_revenue'
+              ? totalOf(money, revenue!.currency)
+              : m === 'average_revenue'
+                ? averageOf(money, revenue!.currency)
+                : round(m, r[m] as number | null),
         ),
       };
     });
@@ -283,7 +292,11 @@ export async function runQuery(db: D1Database, q: Query, tz: string, now: number
   results = results.slice(offset, offset + limit);
   return {
     results,
-    meta: { date_range: range.label, time_zone: tz, total_rows: total, limit, offset, next_offset: offset + limit < total ? offset + limit : null },
+    meta: {
+      date_range: range.label, time_zone: tz, total_rows: total, limit, offset, next_offset: offset + limit < total ? offset + limit : null,
+      ...(revenue && { currency: revenue.currency }),
+      ...((warnings.length || revenue?.warnings.length) && { warnings: [...warnings, ...(revenue?.warnings ?? [])] }),
+    },
     query: { ...q, date_range: range.label },
   };
 }

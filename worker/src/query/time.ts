@@ -44,7 +44,7 @@ const addDays = (date: string, n: number) => new Date(Date.parse(`${date}T00:00:
 /**
  * A date range as [from, to) epoch ms in the site's time zone. `day`: today; `7d` / `30d`: the last
  * 7 / 30 days including today; `month`: this calendar month so far; `12mo`: the last 12 calendar months
- * including this one; `all`: everything; or an inclusive pair of dates.
+ * including this one; `all`: everything; `realtime`: the last 5 minutes; or an inclusive pair of dates.
  */
 export function resolveRange(range: string | [string, string], tz: string, now: number): { from: number; to: number; label: [string, string]; offset: number } {
   const r = bounds(range, tz, now);
@@ -52,7 +52,11 @@ export function resolveRange(range: string | [string, string], tz: string, now: 
   return { ...r, offset: tzOffset(tz, Math.min(Math.max(r.from, 0), now)) };
 }
 
+/** How far back `realtime` looks, and how far ahead: ingest takes timestamps up to 5 minutes ahead (a fast client clock). */
+export const REALTIME_MS = 5 * 60_000;
+
 function bounds(range: string | [string, string], tz: string, now: number): { from: number; to: number; label: [string, string] } {
+  if (range === 'realtime') return { from: now - REALTIME_MS, to: now + REALTIME_MS, label: [ymd(now - REALTIME_MS, tz), ymd(now, tz)] };
   const today = ymd(now, tz);
   const tomorrow = addDays(today, 1);
   let start: string;

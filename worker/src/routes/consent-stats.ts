@@ -27,7 +27,7 @@ const utcDay = (ms: number) => new Date(Math.min(Math.max(ms, 0), Date.parse(`${
  * GET /api/v1/consent?site_id=&date_range=7d|YYYY-MM-DD,YYYY-MM-DD — the consent situation: decisions
  * by day and by method (banner accept / reject / partial, preferences, api, gpc), the grant rate per
  * category (over decisions, and over the current state per consent id), the share of page views that
- * arrived cookieless, and the events the collector dropped for missing consent.
+ * arrived cookieless, and the events the collector dropped for missing consent (server-side events' drops also by reason).
  */
 export const consentStatsRoute = new Hono<AppEnv>().get('/api/v1/consent', async function consentStats(c) {
   const siteId = await authorize(c, c.req.query('site_id'));
@@ -56,7 +56,7 @@ export const consentStatsRoute = new Hono<AppEnv>().get('/api/v1/consent', async
       .bind(siteId, range.from, range.to, JSON.stringify(cats)),
     db.prepare(`SELECT count(*) AS pageviews, sum(cookieless) AS cookieless FROM events WHERE ${inRange} AND name = 'pageview'`).bind(siteId, range.from, range.to),
     db
-      .prepare(`SELECT name, sum(n) AS n FROM ingest_counts WHERE site_id = ?1 AND day >= ?2 AND day <= ?3 AND name LIKE 'dropped_consent_%' GROUP BY name`)
+      .prepare(`SELECT name, sum(n) AS n FROM ingest_counts WHERE site_id = ?1 AND day >= ?2 AND day <= ?3 AND (name LIKE 'dropped_consent_%' OR name LIKE 'server_dropped_%') GROUP BY name`)
       .bind(siteId, utcDay(range.from), utcDay(range.to - 1)),
   ]);
   const rates = (r: Record<string, number | string> | undefined) => {
@@ -81,6 +81,8 @@ export const consentStatsRoute = new Hono<AppEnv>().get('/api/v1/consent', async
     current_state: rates(latest!.results[0]),
     by_day: [...days].map(([day, d]) => ({ day, ...d })),
     pageviews: { total: pv, cookieless: Number(v.cookieless ?? 0), cookieless_share: pv ? Math.round((10_000 * Number(v.cookieless ?? 0)) / pv) / 100 : 0 },
-    dropped_for_consent: Object.fromEntries(dropped!.results.map((r) => [String(r.name).replace('dropped_consent_', ''), Number(r.n)])),
+    dropped_for_consent: Object.fromEntries(dropped!.results.filter((r) => String(r.name).startsWith('dropped_consent_')).map((r) => [String(r.name).replace('dropped_consent_', ''), Number(r.n)])),
+    // Server-side events (/segment/v1/*) not stored, by reason: no_consent, denied, stale_policy, expired, erased, bot.
+    server_dropped: Object.fromEntries(dropped!.results.filter((r) => String(r.name).startsWith('server_dropped_')).map((r) => [String(r.name).replace('server_dropped_', ''), Number(r.n)])),
   });
 });

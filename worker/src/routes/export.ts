@@ -4,6 +4,8 @@ import type { AppEnv } from '../env';
 import { queryLimit } from '../http/api-request';
 import { apiError } from '../http/errors';
 import { dateProblem } from '../query/time';
+import { getSite } from '../config/sites';
+import { rawFrom } from '../storage/hot-window';
 
 const MAX_LIMIT = 1000;
 
@@ -41,11 +43,15 @@ export const exportRoute = new Hono<AppEnv>().get('/api/v1/events', async functi
     .all<Record<string, unknown> & { seq: number; props: string | null }>();
   const events = results.map(({ seq: _seq, visitor_hash: _h, ...row }) => ({ ...row, props: row.props ? JSON.parse(row.props) : {} }));
   const next = results.length === limit ? String(results[results.length - 1]!.seq) : null;
+  // D1 keeps raw events for the hot window only: an export asked for more says where the rest is.
+  const hot = await rawFrom(c.env.DB, siteId);
+  const warning = hot !== undefined && from < hot ? `events before ${new Date(hot).toISOString().slice(0, 10)} are in the Parquet archive only (GET /api/v1/archive)` : null;
   if (format === 'ndjson') {
     return c.body(events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : ''), 200, {
       'Content-Type': 'application/x-ndjson',
       ...(next ? { 'X-Next-Cursor': next } : {}),
+      ...(warning ? { 'X-TP-Warning': warning } : {}),
     });
   }
-  return c.json({ events, next_cursor: next });
+  return c.json({ events, next_cursor: next, ...(warning ? { warnings: [warning] } : {}) });
 });

@@ -2,8 +2,9 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { batchSchema, consentSchema, identifySchema } from '../../../shared/schema';
 import type { AppEnv } from '../env';
-import { funnelSchema, querySchema } from '../query/schema';
+import { funnelSchema, journeySchema, querySchema, retentionSchema } from '../query/schema';
 import { registerSchema } from './me';
+import { segmentPaths, writeKeyScheme } from '../server-events/openapi';
 
 /** JSON Schema (2020-12, as OpenAPI 3.1 uses) of what a zod schema accepts. */
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
@@ -27,7 +28,7 @@ export function openapi(origin: string) {
     info: { title: 'Touchpoint collector', version: '1', description: 'Consent-first event collection, identity and marketer queries. Errors are always {"error":{"code","message","field"}}.' },
     servers: [{ url: origin }],
     components: {
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'an API key (npm run key -- create --site <id>)' }, browserSecret: { type: 'http', scheme: 'bearer', description: '<anonymous id>.<browser secret>' } },
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'an API key (npm run key -- create --site <id>)' }, browserSecret: { type: 'http', scheme: 'bearer', description: '<anonymous id>.<browser secret>' }, writeKey: writeKeyScheme },
       schemas: {
         Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } } } },
       },
@@ -44,12 +45,17 @@ export function openapi(origin: string) {
       },
       '/api/v1/query': post('Aggregate stats (Plausible Stats API v2 shape)', querySchema, [400, 401, 403, 429], bearer),
       '/api/v1/funnel': post('Funnel conversion per step on stitched visitors', funnelSchema, [400, 401, 403, 429], bearer),
-      '/api/v1/consent': { get: { summary: 'Consent decisions and grant rates', security: bearer, parameters: [q('site_id', 'site', true), q('date_range', 'day | 7d | 30d | month | 12mo | all | YYYY-MM-DD,YYYY-MM-DD')], responses: { '200': { description: 'OK' }, ...errors(400, 401, 403) } } },
+      '/api/v1/journey': post('Journey KPIs per stage (attraction … advocacy) with previous period and targets, and the identity spectrum: {"stages":[{"stage","kpis":[{"id","label","unit","value","previous","target"?}]}],"identity":{"unknown","anonymous","registered","upgraded"},"meta"}', journeySchema, [400, 401, 403, 429], bearer),
+      '/api/v1/retention': post('Retention cohorts by first visit (stitched visitors): {"cohorts":[{"cohort":"YYYY-MM-DD","size","retained":[…]}],"meta"}', retentionSchema, [400, 401, 403, 429], bearer),
+      '/api/v1/consent': { get: { summary: 'Consent decisions and grant rates', security: bearer, parameters: [q('site_id', 'site', true), q('date_range', 'day | 7d | 30d | month | 12mo | all | realtime | YYYY-MM-DD,YYYY-MM-DD')], responses: { '200': { description: 'OK' }, ...errors(400, 401, 403) } } },
       '/api/v1/consent/receipts': { get: { summary: 'Consent receipts (evidence)', security: bearer, parameters: [q('site_id', 'site', true), q('from', 'ISO date/time or epoch ms'), q('to', 'ISO date/time or epoch ms'), q('cursor', 'next_cursor'), q('limit', '1–5000'), q('latest', '1: current state per consent id')], responses: { '200': { description: 'OK' }, ...errors(400, 401, 403) } } },
       '/api/v1/events': { get: { summary: 'Raw event export, cursor-paginated', security: bearer, parameters: [q('site_id', 'site', true), q('from', 'ISO date/time or epoch ms'), q('to', 'ISO date/time or epoch ms'), q('cursor', 'next_cursor'), q('limit', '1–1000'), q('format', 'json | ndjson')], responses: { '200': { description: 'OK' }, ...errors(400, 401, 403) } } },
       '/api/v1/profiles/{userId}': { get: { summary: 'Linked anonymous ids, traits, first/last seen, stitched timeline', security: bearer, parameters: [{ name: 'userId', in: 'path', required: true, schema: { type: 'string' } }, q('site_id', 'site', true), q('cursor', 'next_cursor'), q('limit', '1–500')], responses: { '200': { description: 'OK' }, ...errors(400, 401, 403, 404) } } },
       '/api/v1/subjects/{id}/export': { get: { summary: 'Data-subject export; 404 when nothing is stored', security: bearer, parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, q('site_id', 'site', true), kind], responses: { '200': { description: 'OK' }, ...errors(400, 401, 403, 404) } } },
       '/api/v1/subjects/{id}': { delete: { summary: 'Data-subject erasure (D1 and the R2 archive), tombstoned; 404 (and no tombstone) when nothing is stored', security: bearer, parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, q('site_id', 'site', true), kind], responses: { '200': { description: 'what was removed' }, ...errors(400, 401, 403, 404) } } },
+      '/api/v1/archive': { get: { summary: 'The site\'s Parquet archive objects (events/site=<site>/date=<YYYY-MM-DD>/<name>.parquet): {"objects":[{"key","date","rows","size"}],"next_cursor"}', security: bearer, parameters: [q('site_id', 'site', true), q('from', 'first day, YYYY-MM-DD'), q('to', 'last day, YYYY-MM-DD'), q('cursor', 'next_cursor')], responses: { '200': { description: 'OK' }, ...errors(400, 401, 403) } } },
+      '/api/v1/archive/object': { get: { summary: 'One archive object as stored (application/vnd.apache.parquet; Range requests answered with 206)', security: bearer, parameters: [q('site_id', 'site', true), q('key', 'a key from GET /api/v1/archive', true)], responses: { '200': { description: 'the Parquet file' }, '206': { description: 'the requested byte range' }, ...errors(401, 403, 404) } } },
+      ...segmentPaths(), // Segment-compatible server-side tracking (server-events/openapi.ts)
     },
   };
 }

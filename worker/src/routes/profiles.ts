@@ -5,8 +5,17 @@ import { queryLimit } from '../http/api-request';
 import { apiError } from '../http/errors';
 import { linksOf } from '../identity/links';
 import { MAX_USER_ID } from '../identity/rules';
+import { activeDays, archivedEventsOf } from '../archive/history';
+import { getSite } from '../config/sites';
+import { r2ArchiveOn } from '../storage/archive-sink';
+import { hotFrom } from '../storage/hot-window';
 
 const MAX_LIMIT = 500;
+/** What a timeline event shows, whether it comes from D1 or from the archive. */
+const TIMELINE_COLUMNS = [
+  'id', 'name', 'custom', 'category', 'ts', 'anon_id', 'user_id', 'session_id', 'pageview_id', 'url', 'path', 'referrer', 'source', 'medium',
+  'utm_source', 'utm_medium', 'utm_campaign', 'country', 'browser', 'os', 'device', 'props',
+] as const;
 
 /** A timeline cursor: the (ts, seq) of the last event of the previous page. */
 const parseCursor = (raw: string | undefined): [number, number] => {
@@ -22,6 +31,8 @@ const parseCursor = (raw: string | undefined): [number, number] => {
  * linked anonymous id, before login included (`stitched: true`: recorded before that device's login),
  * plus those carrying the user id.
  * Stitching happens here, at read time: stored events are never rewritten.
+ * Events older than D1's hot window come from the Parquet archive (the days the visit rollup saw the user's devices on),
+ * ahead of D1's; their cursor carries their rank among events of the same millisecond where D1's carries `seq`.
  */
 export const profilesRoute = new Hono<AppEnv>().get('/api/v1/profiles/:userId', async function getProfile(c) {
   const siteId = await authorize(c, c.req.query('site_id'));
@@ -33,24 +44,39 @@ export const profilesRoute = new Hono<AppEnv>().get('/api/v1/profiles/:userId', 
 
   const links = await linksOf(db, siteId, userId);
   const anonIds = JSON.stringify(links.map((l) => l.anon_id));
+  // D1 answers from the hot window on; before it, the archive (when the R2 archive is written: storage/archive-sink.ts).
+  const cut = r2ArchiveOn(c.env) ? hotFrom(getSite(siteId)!, Date.now()) : 0;
+  const days = cut ? await activeDays(db, siteId, links.map((l) => l.anon_id), cut) : [];
+  const older = days.length ? await archivedEventsOf(c.env.ARCHIVE, { siteId, userId, anonIds: links.map((l) => l.anon_id) }, cut, days) : [];
   // The user's events: by the graph (any linked anonymous id) or carrying the user id.
-  const mine = `site_id = ?1 AND (user_id = ?2 OR anon_id IN (SELECT value FROM json_each(?3)))`;
+  const mine = `site_id = ?1 AND (user_id = ?2 OR anon_id IN (SELECT value FROM json_each(?3))) AND ts >= ${cut}`;
   const [span, traits, page] = await db.batch<Record<string, unknown>>([
     db.prepare(`SELECT min(ts) AS first_seen, max(ts) AS last_seen, count(*) AS events FROM events WHERE ${mine}`).bind(siteId, userId, anonIds),
     db.prepare('SELECT traits, updated_at FROM user_traits WHERE site_id = ?1 AND user_id = ?2').bind(siteId, userId),
     db
       .prepare(
-        `SELECT seq, id, name, custom, category, ts, anon_id, user_id, session_id, pageview_id, url, path, referrer, source, medium,
-                utm_source, utm_medium, utm_campaign, country, browser, os, device, props
+        `SELECT seq, ${TIMELINE_COLUMNS.join(', ')}
          FROM events WHERE ${mine} AND (ts > ?4 OR (ts = ?4 AND seq > ?5)) ORDER BY ts, seq LIMIT ?6`,
       )
       .bind(siteId, userId, anonIds, afterTs, afterSeq, limit),
   ]);
   const s = span!.results[0] as { first_seen: number | null; last_seen: number | null; events: number };
   const t = traits!.results[0] as { traits: string; updated_at: number } | undefined;
+  if (older.length) {
+    s.first_seen = older[0]!.ts;
+    s.last_seen ??= older.at(-1)!.ts;
+    s.events += older.length;
+  }
   if (!links.length && !t && !s.events) throw apiError(404, 'unknown_user', `no profile for user "${userId}" on site ${siteId}`, 'userId');
 
-  const rows = page!.results as ({ seq: number; ts: number; user_id: string | null; props: string | null } & Record<string, unknown>)[];
+  // Archived events first (all older than D1's), ranked within their millisecond, with D1's columns; then D1's page.
+  type Row = { seq: number; ts: number; user_id: string | null; props: string | null } & Record<string, unknown>;
+  let rank = 0;
+  const archived: Row[] = older.map((e, i) => {
+    rank = i > 0 && older[i - 1]!.ts === e.ts ? rank + 1 : 0;
+    return { ...Object.fromEntries(TIMELINE_COLUMNS.map((k) => [k, e[k]])), seq: rank } as Row;
+  });
+  const rows = [...archived.filter((e) => e.ts > afterTs || (e.ts === afterTs && e.seq > afterSeq)), ...(page!.results as Row[])].slice(0, limit);
   const last = rows.at(-1);
   const linkedAt = new Map(links.map((l) => [l.anon_id, l.linked_at]));
   return c.json({

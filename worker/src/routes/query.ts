@@ -4,6 +4,7 @@ import type { AppEnv } from '../env';
 import { apiBody } from '../http/api-request';
 import { querySchema } from '../query/schema';
 import { runQuery } from '../query/stats';
+import { rawFrom } from '../storage/hot-window';
 
 /**
  * POST /api/v1/query — aggregate stats shaped like Plausible's Stats API v2: metrics, dimensions,
@@ -12,5 +13,7 @@ import { runQuery } from '../query/stats';
  */
 export const queryRoute = new Hono<AppEnv>().post('/api/v1/query', async function query(c) {
   const { data, siteId } = await apiBody(c, querySchema);
-  return c.json(await runQuery(c.env.DB, data, getSite(siteId)!.timezone, Date.now()));
+  const site = getSite(siteId)!;
+  const now = Date.now();
+  return c.json(await runQuery(c.env.DB, data, site.timezone, now, await rawFrom(c.env.DB, site.id)));
 });

@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
+import { hotCutoff } from '../storage/hot-window';
 import { authorize } from '../auth/api-key';
+import { getSite } from '../config/sites';
 import type { AppEnv } from '../env';
 import { apiError } from '../http/errors';
 import { eraseSubject, exportSubject, resolveSubject, type Subject, type SubjectKind } from '../privacy/subjects';
@@ -28,7 +30,9 @@ export const subjectsRoute = new Hono<AppEnv>()
   .get('/api/v1/subjects/:id/export', async function exportSubjectData(c) {
     const siteId = await authorize(c, c.req.query('site_id'));
     const s = await subjectOf(c, siteId);
-    return c.json(await exportSubject(c.env.DB, s), 200, { 'Cache-Control': 'no-store' });
+    // Past the hot window, events are read from the Parquet archive (every day partition: a DSAR covers everything).
+    const archive = { bucket: c.env.ARCHIVE, before: hotCutoff(getSite(siteId)!.retention_days.hot, Date.now()) };
+    return c.json(await exportSubject(c.env.DB, s, false, archive), 200, { 'Cache-Control': 'no-store' });
   })
   .delete('/api/v1/subjects/:id', async function eraseSubjectData(c) {
     const siteId = await authorize(c, c.req.query('site_id'));

@@ -1,0 +1,108 @@
+import { visitVisitor } from '../storage/visits';
+import { goalEvents, type GoalMatch } from './goals';
+
+/**
+ * The statements behind `POST /api/v1/journey` (journey.ts), run as one D1 batch. Each reads the range and the period
+ * before it in one pass, telling them apart by `cur` (1: the range, 0: the period before). Bound parameters:
+ * ?1 site, ?2 range start, ?3 range end, ?4 previous period's start, ?5 where raw-event reads start (the previous period's
+ * start, or the hot window's if later), ?6 the time zone's offset (ms), ?7 the hot window's start; goal lists follow.
+ */
+const eventVisitor = `COALESCE(e.user_id, l.user_id, e.anon_id, e.visitor_hash, e.seq)`;
+const links = 'LEFT JOIN identity_links l ON l.site_id = e.site_id AND l.anon_id = e.anon_id';
+
+/**
+ * Visit rollup, one pass: per period the visits' sums (`visits`), per period and stitched visitor what the visitor did
+ * (`visitors`), and campaign visits by source (`campaign`). Columns a…h mean what each kind's SELECT says.
+ */
+export const VISITS_SQL = `
+WITH v AS MATERIALIZED (
+  SELECT start_ts >= ?2 AS cur, ${visitVisitor('visits')} AS visitor, user_id, anon_id, pageviews, actions, end_ts - start_ts AS dur,
+    visitor_type = 'new' AS is_new, (start_ts + ?6) / 86400000 AS day, channel IN ('Social', 'Referral') AS referred,
+    CASE WHEN COALESCE(utm_source, utm_medium, utm_campaign) IS NOT NULL THEN COALESCE(utm_source, source, '(not set)') END AS campaign
+  FROM visits WHERE site_id = ?1 AND start_ts >= ?4 AND start_ts < ?3
+),
+pv AS (
+  SELECT cur, visitor, max(user_id IS NOT NULL) AS reg, max(anon_id IS NOT NULL) AS anon, count(*) AS n, max(NOT is_new) AS ret,
+    min(CASE WHEN is_new THEN day END) AS first_day, max(day) AS last_day
+  FROM v GROUP BY cur, visitor
+)
+SELECT 'visits' AS k, cur, NULL AS key, count(*) AS a, sum(pageviews <= 1) AS b, sum(dur) AS c, sum(actions) AS d,
+  sum(campaign IS NOT NULL) AS e, sum(referred) AS f, NULL AS g, NULL AS h
+FROM v GROUP BY cur
+UNION ALL
+SELECT 'visitors', cur, NULL, count(*), sum(first_day IS NOT NULL), sum(ret), sum(first_day IS NOT NULL AND last_day > first_day),
+  sum(reg), sum(CASE WHEN reg THEN n END), sum(NOT reg AND anon), sum(NOT reg AND NOT anon)
+FROM pv GROUP BY cur
+UNION ALL
+SELECT 'campaign', cur, campaign, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM v WHERE campaign IS NOT NULL GROUP BY cur, campaign`;
+
+/**
+ * Goals, one pass over their events from the hot window's start, deduplicated to one row per goal, period and visitor
+ * (`cur` 1: the range, 0: the period before, -1: earlier): unique visitors per goal and per stage (any goal of the stage) in
+ * each period (`goal`, `stage`: column a); and new customers (`new`): visitors who completed a conversion goal in the period
+ * (a) and none before it, as far back as raw events go (b).
+ */
+export const goalsSql = (goals: GoalMatch[], p: (v: unknown) => string) => `
+WITH gm AS MATERIALIZED (
+  SELECT g.id, g.stage, e.ts, ${eventVisitor} AS visitor
+  FROM ${goalEvents(goals, p, 'e.ts >= ?7 AND e.ts < ?3')} ${links}
+  WHERE e.bot = 0
+),
+w AS MATERIALIZED (
+  SELECT id, max(stage) AS stage, CASE WHEN ts >= ?2 THEN 1 WHEN ts >= ?5 THEN 0 ELSE -1 END AS cur, visitor, min(ts) AS first
+  FROM gm GROUP BY id, cur, visitor
+),
+nc AS (SELECT min(first) AS first, max(cur = 1) AS in_cur, max(cur = 0) AS in_prev FROM w WHERE stage = 'conversion' GROUP BY visitor)
+SELECT 'goal' AS k, cur, id AS key, count(*) AS a, NULL AS b FROM w WHERE cur >= 0 GROUP BY cur, id
+UNION ALL SELECT 'stage', cur, stage, count(DISTINCT visitor), NULL FROM w WHERE cur >= 0 GROUP BY cur, stage
+UNION ALL SELECT 'new', 1, NULL, sum(in_cur), sum(in_cur AND first >= ?2) FROM nc
+UNION ALL SELECT 'new', 0, NULL, sum(in_prev), sum(in_prev AND first >= ?4) FROM nc`;
+
+/**
+ * Revenue, one read of the events carrying it: per period and currency the exact sum in minor units and the orders, as
+ * revenue.ts adds them up (`d0` period, `d1` currency); then per period the buyers, unique visitors with such an event
+ * (`d1` NULL, `buyers`).
+ */
+export const REVENUE_SQL = `
+WITH r AS MATERIALIZED (
+  SELECT e.ts >= ?2 AS cur, e.currency, e.revenue, ${eventVisitor} AS visitor
+  FROM events e INDEXED BY events_site_revenue ${links}
+  WHERE e.site_id = ?1 AND e.revenue IS NOT NULL AND e.ts >= ?5 AND e.ts < ?3 AND e.bot = 0
+)
+SELECT cur AS d0, currency AS d1, sum(revenue) AS revenue_minor, count(*) AS orders, NULL AS buyers FROM r GROUP BY cur, currency
+UNION ALL
+SELECT cur, NULL, NULL, NULL, count(DISTINCT visitor) FROM r GROUP BY cur`;
+
+/**
+ * Impressions of `data-tp-view` elements and whether each was clicked: a click, outbound link or download in the same page
+ * view, at or after the impression, whose `view`, `label` (data-tp-label) or `id` prop names the element. Impressions and
+ * clicks meet by key (page view + element name) in one GROUP BY instead of a join; only clicks on the impressions' pages are
+ * read (the path is in the index, the props are not). Then shares.
+ */
+export const ENGAGEMENT_SQL = `
+WITH im AS MATERIALIZED (
+  SELECT e.pageview_id || char(31) || json_extract(e.props, '$.view') AS key, e.path, e.ts, e.ts >= ?2 AS cur
+  FROM events e INDEXED BY events_site_name
+  WHERE e.site_id = ?1 AND e.name = 'impression' AND e.ts >= ?5 AND e.ts < ?3 AND e.bot = 0
+),
+cl AS MATERIALIZED (
+  SELECT e.pageview_id AS pv, e.ts, e.props FROM events e INDEXED BY events_site_name
+  WHERE e.site_id = ?1 AND e.name IN ('click', 'outbound', 'download') AND e.ts >= ?5 AND e.ts < ?3 AND e.bot = 0
+    AND e.path IN (SELECT path FROM im) AND e.props IS NOT NULL
+),
+u AS (
+  SELECT key, ts AS imp, NULL AS clk, cur FROM im
+  UNION ALL SELECT pv || char(31) || json_extract(props, '$.view'), NULL, ts, NULL FROM cl
+  UNION ALL SELECT pv || char(31) || json_extract(props, '$.label'), NULL, ts, NULL FROM cl
+  UNION ALL SELECT pv || char(31) || json_extract(props, '$.id'), NULL, ts, NULL FROM cl
+),
+k AS (SELECT count(imp) AS n, min(imp) AS first, max(clk) AS last, max(cur) AS cur FROM u WHERE key IS NOT NULL GROUP BY key HAVING n > 0)
+SELECT 'impressions' AS k, cur, sum(n) AS a, sum(CASE WHEN last >= first THEN n ELSE 0 END) AS b FROM k GROUP BY cur
+UNION ALL
+SELECT 'shares', e.ts >= ?2, count(*), NULL FROM events e INDEXED BY events_site_name
+WHERE e.site_id = ?1 AND e.name = 'share' AND e.ts >= ?5 AND e.ts < ?3 AND e.bot = 0 GROUP BY 2`;
+
+/** Upgrades: users whose first identity link (anonymous → registered) falls in each period. */
+export const UPGRADES_SQL = `
+SELECT sum(first >= ?2 AND first < ?3) AS cur, sum(first >= ?4 AND first < ?2) AS prev
+FROM (SELECT min(linked_at) AS first FROM identity_links WHERE site_id = ?1 GROUP BY user_id)`;
