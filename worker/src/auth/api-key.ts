@@ -4,42 +4,27 @@ import { getSite } from '../config/sites';
 import { digestsEqual, sha256Hex } from '../crypto/hmac';
 import type { AppEnv, Env } from '../env';
 import { apiError, rateLimited } from '../http/errors';
+import { cachedLookup, minuteWindow } from './key-cache';
 import { sessionKeyHash } from './session';
 
 /** Requests per key and minute (TP_KEY_RATE_PER_MINUTE overrides), per isolate: a fixed window; production can add Cloudflare's rate-limiting rules. */
 export const KEY_RATE_PER_MINUTE = 600;
-const CACHE_MS = 60_000;
 
 export interface KeyInfo {
   /** site ids, or '*' for the admin key */
   sites: string[] | '*';
   revoked: boolean;
 }
-const keys = new Map<string, { info: KeyInfo | null; at: number }>();
-const windows = new Map<string, { start: number; n: number }>();
-
 /** Looks a key up by its SHA-256 (D1 `api_keys`), cached for a minute per isolate so revocation takes effect within one. */
-async function lookup(db: D1Database, hash: string, now: number): Promise<KeyInfo | null> {
-  const hit = keys.get(hash);
-  if (hit && now - hit.at < CACHE_MS) return hit.info;
+const lookup = cachedLookup(async (db, hash): Promise<KeyInfo | null> => {
   const row = await db.prepare('SELECT sites, revoked_at FROM api_keys WHERE key_hash = ?1').bind(hash).first<{ sites: string; revoked_at: number | null }>();
-  const info = row ? { sites: JSON.parse(row.sites) as string[], revoked: row.revoked_at !== null } : null;
-  if (keys.size > 1000) keys.clear();
-  keys.set(hash, { info, at: now });
-  return info;
-}
+  return row ? { sites: JSON.parse(row.sites) as string[], revoked: row.revoked_at !== null } : null;
+});
+const window = minuteWindow();
 
 function limit(hash: string, now: number, max: number): void {
-  const w = windows.get(hash);
-  if (!w || now - w.start >= 60_000) {
-    if (windows.size > 1000) windows.clear();
-    windows.set(hash, { start: now, n: 1 });
-    return;
-  }
-  if (++w.n > max) {
-    const wait = (w.start + 60_000 - now) / 1000;
-    throw rateLimited(`at most ${max} requests a minute per key; retry in ${Math.ceil(wait)} s`, 'authorization', wait);
-  }
+  const wait = window(hash, now, max);
+  if (wait !== null) throw rateLimited(`at most ${max} requests a minute per key; retry in ${Math.ceil(wait)} s`, 'authorization', wait);
 }
 
 /** The key whose SHA-256 is `hash`: the admin key (every site), an issued key, or null. The dashboard's sign-in checks keys with it. */

@@ -6,6 +6,7 @@ import { getSite } from '../config/sites';
 import { digestsEqual, sha256Hex } from '../crypto/hmac';
 import type { AppEnv } from '../env';
 import { apiError } from '../http/errors';
+import { cachedLookup, minuteWindow } from './key-cache';
 
 /**
  * Write keys for the Segment-compatible API (`/segment/v1/*`, migration 0009). A write key names one site — Segment's
@@ -24,7 +25,6 @@ export interface WriteKey {
 
 /** Requests per key and minute (TP_WRITE_KEY_RATE_PER_MINUTE overrides), per isolate; a 500-event batch is one request. */
 export const WRITE_KEY_RATE_PER_MINUTE = 6000;
-const CACHE_MS = 60_000;
 const MAX_KEY = 256;
 
 interface Row {
@@ -32,19 +32,12 @@ interface Row {
   kind: WriteKeyKind;
   revoked: boolean;
 }
-const keys = new Map<string, { row: Row | null; at: number }>();
-const windows = new Map<string, { start: number; n: number }>();
-
 /** By SHA-256, cached a minute per isolate (revocation takes effect within one), like API keys. */
-async function lookup(db: D1Database, hash: string, now: number): Promise<Row | null> {
-  const hit = keys.get(hash);
-  if (hit && now - hit.at < CACHE_MS) return hit.row;
+const lookup = cachedLookup(async (db, hash): Promise<Row | null> => {
   const r = await db.prepare('SELECT site_id, kind, revoked_at FROM write_keys WHERE key_hash = ?1').bind(hash).first<{ site_id: string; kind: string; revoked_at: number | null }>();
-  const row = r ? { site_id: r.site_id, kind: r.kind === 'browser' ? ('browser' as const) : ('server' as const), revoked: r.revoked_at !== null } : null;
-  if (keys.size > 1000) keys.clear();
-  keys.set(hash, { row, at: now });
-  return row;
-}
+  return r ? { site_id: r.site_id, kind: r.kind === 'browser' ? 'browser' : 'server', revoked: r.revoked_at !== null } : null;
+});
+const window = minuteWindow();
 
 let devHash: Promise<string> | null = null;
 /**
@@ -63,17 +56,11 @@ async function devKey(env: AppEnv['Bindings'], hash: string): Promise<Row | null
  * in seconds.
  */
 function limit(hash: string, now: number, max: number): void {
-  const w = windows.get(hash);
-  if (!w || now - w.start >= 60_000) {
-    if (windows.size > 1000) windows.clear();
-    windows.set(hash, { start: now, n: 1 });
-    return;
-  }
-  if (++w.n > max) {
-    const wait = String(Math.max(1, Math.ceil((w.start + 60_000 - now) / 1000)));
-    const body = { error: { code: 'rate_limited', message: `at most ${max} requests a minute per write key; retry in ${wait} s`, field: 'authorization' } };
-    throw new HTTPException(429, { res: Response.json(body, { status: 429, headers: { 'Retry-After': wait, 'X-RateLimit-Reset': wait } }) });
-  }
+  const over = window(hash, now, max);
+  if (over === null) return;
+  const wait = String(Math.max(1, Math.ceil(over)));
+  const body = { error: { code: 'rate_limited', message: `at most ${max} requests a minute per write key; retry in ${wait} s`, field: 'authorization' } };
+  throw new HTTPException(429, { res: Response.json(body, { status: 429, headers: { 'Retry-After': wait, 'X-RateLimit-Reset': wait } }) });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { HTTPException } from 'hono/http-exception';
+import { decodeUtf8, readStream } from '../http/body';
 import { apiError } from '../http/errors';
 
 /**
@@ -26,48 +26,12 @@ export async function readSegmentBody(req: Request, maxBytes: number): Promise<u
   if (encoding !== 'gzip' && Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   let stream = req.body;
   if (stream && encoding === 'gzip') stream = stream.pipeThrough(new DecompressionStream('gzip'));
-  const bytes = await readCapped(stream, maxBytes);
+  const bytes = await readStream(stream, maxBytes, () => tooLarge(maxBytes));
   if (bytes.byteLength === 0) throw apiError(400, 'empty_body', 'the body is empty', 'body');
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    throw apiError(400, 'invalid_encoding', 'the body is not valid UTF-8', 'body');
-  }
+  const text = decodeUtf8(bytes);
   try {
     return JSON.parse(text);
   } catch {
     throw apiError(400, 'invalid_json', 'the body is not valid JSON', 'body');
   }
-}
-
-async function readCapped(stream: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
-  if (!stream) return new Uint8Array();
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw tooLarge(maxBytes);
-      }
-      chunks.push(value);
-    }
-  } catch (err) {
-    if (err instanceof HTTPException) throw err;
-    // A truncated or corrupt gzip stream.
-    throw apiError(400, 'invalid_encoding', 'the body could not be decompressed', 'body');
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return all;
 }
