@@ -12,7 +12,7 @@ export const DEV_VARS = Object.freeze({
 });
 
 /**
- * Build-time flags (esbuild `define`): `__TP_DEV__` compiles in the demo shop's back end (routes/demo.ts) and the
+ * Build-time flags (esbuild `define`): `__TP_DEV__` compiles in the demo shop's back end (routes/dev/demo.ts) and the
  * localhost origins of local development. wrangler.toml defines it `false`, so deployable bundles drop that code.
  */
 export const DEV_DEFINE = Object.freeze({ __TP_DEV__: 'true' });

@@ -19,7 +19,7 @@ async function configAnswers(site, lang) {
   try {
     const out = path.join(dir, 'config.mjs');
     await build({
-      stdin: { contents: `export { siteConfigAnswer, panelConfigAnswer } from './worker/src/routes/site-config';\nexport { getSite } from './worker/src/config/sites';`, resolveDir: root, loader: 'ts' },
+      stdin: { contents: `export { siteConfigAnswer, panelConfigAnswer } from './worker/src/routes/browser/site-config';\nexport { getSite } from './worker/src/config/sites';`, resolveDir: root, loader: 'ts' },
       bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'error', define: { __TP_DEV__: 'false' },
     });
     const m = await import(pathToFileURL(out).href);

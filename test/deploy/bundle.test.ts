@@ -38,7 +38,7 @@ const freePort = (): Promise<number> =>
 const FORBIDDEN = [
   ...Object.values(DEV_VARS), // dev-admin-key, dev-consent-key-…, dev-identity-secret, dev-write-key
   'dev-consent-key',
-  '/demo/api/login', // the demo shop's login (worker/src/routes/demo.ts)
+  '/demo/api/login', // the demo shop's login (worker/src/routes/dev/demo.ts)
   'demoLogin',
   "'/demo/'", // the old `/` → `/demo/` redirect
   '"/demo/"',

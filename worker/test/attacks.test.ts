@@ -85,7 +85,7 @@ describe('3. consent receipts in someone else\'s name', () => {
     expect((await post('/v1/consent', withdraw)).status).toBe(200);
     // The victim is still collected, and its export holds only its own receipt.
     const later = await browse(victim, 2);
-    expect(await count('SELECT count(*) AS n FROM tombstones WHERE subject = ?1', await subjectHash(victim.a))).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM tombstones WHERE subject = ?1', await subjectHash(victim.a, 'anon'))).toBe(0);
     const data = (await (await me(victim)).json()) as any;
     expect(data.events.map((e: any) => e.id)).toEqual(expect.arrayContaining(later.map((e) => e.i)));
     expect(data.consent_receipts).toEqual([expect.objectContaining({ consent_id: await publicConsentId(victim.consentSecret), anon_id: victim.a })]);
@@ -187,7 +187,7 @@ describe('6. pointing erasure at the wrong subject', () => {
       expect(((await del.json()) as any).error.code).toBe('unknown_subject');
       expect((await api(`/api/v1/subjects/${typo}/export?site_id=demo&kind=${kind}`)).status).toBe(404);
     }
-    expect(await count('SELECT count(*) AS n FROM tombstones WHERE subject = ?1', await subjectHash(typo))).toBe(0);
+    for (const scope of ['anon', 'user'] as const) expect(await count('SELECT count(*) AS n FROM tombstones WHERE subject = ?1', await subjectHash(typo, scope))).toBe(0);
     expect((await api(`/api/v1/subjects/${typo}?site_id=demo&kind=person`, { method: 'DELETE' })).status).toBe(400);
   });
 });

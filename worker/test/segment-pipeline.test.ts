@@ -33,7 +33,7 @@ describe('server events in the consumer', () => {
   it('a user erased while its events were queued: dropped, as an erased anonymous id\'s are', async () => {
     const user = id('cust');
     const keep = id('cust');
-    await env.DB.prepare("INSERT INTO tombstones (site_id, subject, scope, reason, created_at) VALUES ('demo', ?1, 'user', 'erased', ?2)").bind(await subjectHash(user), Date.now()).run();
+    await env.DB.prepare("INSERT INTO tombstones (site_id, subject, scope, reason, created_at) VALUES ('demo', ?1, 'user', 'erased', ?2)").bind(await subjectHash(user, 'user'), Date.now()).run();
     const gone = serverEvent();
     const kept = serverEvent();
     const messages = messagesFor('demo', Date.now(), [{ event: gone, ctx: ctx({ user_id: user }) }, { event: kept, ctx: ctx({ user_id: keep }) }], { server_dropped_no_consent: 1 });

@@ -1,7 +1,7 @@
 import { CONFIG } from '../config/sites';
 import { sha256Hex } from '../crypto/hmac';
 import type { Env } from '../env';
-import { erasedAmong } from '../privacy/tombstones';
+import { erasedAmong, type Scope } from '../privacy/tombstones';
 import { byPartition, datePrefix, objectKey, putParquet, sitePrefix, utcDate, type StoredObject } from '../storage/archive';
 import { legacyPrefix, legacyRow, parseLegacyKey, readLegacyText } from '../storage/archive-legacy';
 import { decodeParquet, type ArchivedEvent } from '../storage/parquet';
@@ -45,20 +45,21 @@ export interface CompactionReport {
 }
 
 /** The distinct anonymous and user ids of rows: what the tombstone check hashes. */
-function idsOf(rows: readonly ArchivedEvent[]): Set<string> {
-  const ids = new Set<string>();
+/** The rows' anonymous ids and user ids, each as its own kind of subject. */
+function idsOf(rows: readonly ArchivedEvent[]): { id: string; scope: Scope }[] {
+  const ids = new Map<string, { id: string; scope: Scope }>();
   for (const r of rows) {
-    if (r.anon_id) ids.add(r.anon_id);
-    if (r.user_id) ids.add(r.user_id);
+    if (r.anon_id) ids.set(`anon:${r.anon_id}`, { id: r.anon_id, scope: 'anon' });
+    if (r.user_id) ids.set(`user:${r.user_id}`, { id: r.user_id, scope: 'user' });
   }
-  return ids;
+  return [...ids.values()];
 }
 
 /** After writing `out`: drop the rows of subjects erased so far (see the module comment for why it must come after). */
 async function dropErased(env: Env, site: string, out: StoredObject, rows: readonly ArchivedEvent[]): Promise<number> {
   const erased = await erasedAmong(env.DB, site, idsOf(rows));
   if (!erased.size) return 0;
-  const dead = (r: ArchivedEvent) => (!!r.anon_id && erased.has(r.anon_id)) || (!!r.user_id && erased.has(r.user_id));
+  const dead = (r: ArchivedEvent) => (!!r.anon_id && erased.has(`anon:${r.anon_id}`)) || (!!r.user_id && erased.has(`user:${r.user_id}`));
   return (await rewriteWithout(env.ARCHIVE, out, dead))?.removed ?? 0;
 }
 

@@ -1,5 +1,5 @@
 import { toRows, unitsOf, type EventRow, type EventsMessage, type ServerEventsMessage } from '../storage/messages';
-import { subjectHash } from '../privacy/tombstones';
+import { subjectKeys, TOMBSTONE_MATCH, type Scope } from '../privacy/tombstones';
 
 /**
  * The consumer's half of consent enforcement, for one batch of queue messages in one D1 read:
@@ -22,24 +22,26 @@ interface Latest {
 }
 
 export async function admission(db: D1Database, messages: EventsMessage[]): Promise<Admission> {
-  const anons = new Map<string, { site: string; subject: string; anon: string }>();
+  // Keys are `scope\tsite\tid`: an anonymous id and a user id spelled alike are different subjects.
+  type Subject = { site: string; scope: Scope; scoped: string; legacy: string; anon?: string };
+  const anons = new Map<string, Subject>();
   const consents = new Map<string, { site: string; consent: string }>();
   // Server events that name no anonymous id carry their user id (server-events/map.ts): an erased user stays dead too.
-  const userSubjects = new Map<string, { site: string; subject: string }>();
+  const userSubjects = new Map<string, Subject>();
   for (const m of messages) {
     const u = m.ctx.user_id;
-    if (u && !userSubjects.has(`${m.site}\t${u}`)) userSubjects.set(`${m.site}\t${u}`, { site: m.site, subject: await subjectHash(u) });
+    if (u && !userSubjects.has(`user\t${m.site}\t${u}`)) userSubjects.set(`user\t${m.site}\t${u}`, { site: m.site, scope: 'user', ...(await subjectKeys(u, 'user')) });
     const a = m.ctx.anon_id;
-    if (a && !anons.has(`${m.site}\t${a}`)) anons.set(`${m.site}\t${a}`, { site: m.site, subject: await subjectHash(a), anon: a });
+    if (a && !anons.has(`anon\t${m.site}\t${a}`)) anons.set(`anon\t${m.site}\t${a}`, { site: m.site, scope: 'anon', ...(await subjectKeys(a, 'anon')), anon: a });
     if (m.cs) consents.set(`${m.site}\t${m.cs.c}`, { site: m.site, consent: m.cs.c });
   }
+  const subjects = [...anons, ...userSubjects];
   const [tombs, states, links] = await db.batch<{ site_id: string; subject?: string; consent_id?: string; receipt_id?: string; granted?: string; decided_at?: number; anon_id?: string; user_id?: string }>([
     db
       .prepare(
-        `SELECT t.site_id, t.subject FROM tombstones t JOIN json_each(?1) j
-         ON t.site_id = json_extract(j.value, '$.site') AND t.subject = json_extract(j.value, '$.subject')`,
+        `SELECT j.key AS i FROM tombstones t JOIN json_each(?1) j ON t.site_id = json_extract(j.value, '$.site') AND ${TOMBSTONE_MATCH}`,
       )
-      .bind(JSON.stringify([...anons.values(), ...userSubjects.values()])),
+      .bind(JSON.stringify(subjects.map(([, v]) => v))),
     db
       .prepare(
         `SELECT s.site_id, s.consent_id, s.receipt_id, s.granted, s.decided_at FROM consent_state s JOIN json_each(?1) j
@@ -54,8 +56,7 @@ export async function admission(db: D1Database, messages: EventsMessage[]): Prom
       .bind(JSON.stringify([...anons.values()])),
   ]);
   const users = new Map(links!.results.map((r) => [`${r.site_id}\t${r.anon_id}`, r.user_id!]));
-  const deadSubjects = new Set(tombs!.results.map((r) => `${r.site_id}\t${r.subject}`));
-  const dead = new Set([...anons, ...userSubjects].filter(([, v]) => deadSubjects.has(`${v.site}\t${v.subject}`)).map(([k]) => k));
+  const dead = new Set(tombs!.results.map((r) => subjects[Number((r as { i?: number }).i)]![0]));
   const latest = new Map<string, Latest>(
     states!.results.map((r) => [`${r.site_id}\t${r.consent_id}`, { receipt_id: r.receipt_id!, granted: JSON.parse(r.granted!), decided_at: r.decided_at! }]),
   );
@@ -68,7 +69,7 @@ export async function admission(db: D1Database, messages: EventsMessage[]): Prom
       const l = m.cs && latest.get(`${m.site}\t${m.cs.c}`);
       const narrowed = l && l.receipt_id !== m.cs!.r && l.decided_at <= m.received_at ? new Set(l.granted) : null;
       const keep = rows.filter((r) => {
-        if ((r.anon_id && dead.has(`${r.site_id}\t${r.anon_id}`)) || (r.user_id && dead.has(`${r.site_id}\t${r.user_id}`))) return bump('dropped_erased_or_withdrawn'), false;
+        if ((r.anon_id && dead.has(`anon\t${r.site_id}\t${r.anon_id}`)) || (r.user_id && dead.has(`user\t${r.site_id}\t${r.user_id}`))) return bump('dropped_erased_or_withdrawn'), false;
         if (narrowed && r.category !== 'necessary' && !narrowed.has(r.category)) return bump(`dropped_withdrawn_${r.category}`), false;
         return true;
       });

@@ -3,8 +3,24 @@ import { sha256Hex } from '../crypto/hmac';
 export type Scope = 'anon' | 'user';
 export type Reason = 'erased' | 'withdrawn';
 
-/** The only thing kept about an erased subject: a hash of its id (plus site, scope, reason, time). */
-export const subjectHash = (id: string): Promise<string> => sha256Hex(`tp-subject:${id}`);
+/**
+ * The only thing kept about an erased subject: a hash of its id *and its kind* (plus site, scope, reason, time). The kind
+ * is in the hash because anonymous ids are chosen by browsers and may spell someone's user id: erasing (or withdrawing)
+ * the browser "cust-42" must never kill the user cust-42, nor the other way round. Every check asks for one kind.
+ */
+export const subjectHash = (id: string, scope: Scope): Promise<string> => sha256Hex(`tp-subject:${scope}:${id}`);
+
+/** Rows written before the kind was hashed in (`tp-subject:<id>`) are told apart by their `scope` column. */
+const legacyHash = (id: string): Promise<string> => sha256Hex(`tp-subject:${id}`);
+
+/** The hashes an id of `scope` may be stored under: its own, and the legacy one (matched with `scope = ?`). */
+export const subjectKeys = async (id: string, scope: Scope): Promise<{ scoped: string; legacy: string }> => ({
+  scoped: await subjectHash(id, scope),
+  legacy: await legacyHash(id),
+});
+
+/** SQL matching tombstone `t` against a json_each row `j` carrying `scoped`, `legacy` and `scope`. */
+export const TOMBSTONE_MATCH = `(t.subject = json_extract(j.value, '$.scoped') OR (t.subject = json_extract(j.value, '$.legacy') AND t.scope = json_extract(j.value, '$.scope')))`;
 
 /**
  * An erasure supersedes a withdrawal: a withdrawn subject erased later becomes `erased` (with the erasure's time), since
@@ -19,33 +35,37 @@ export async function tombstoneStatements(db: D1Database, siteId: string, ids: {
            ON CONFLICT (site_id, subject) DO UPDATE SET reason = 'erased', created_at = excluded.created_at
            WHERE excluded.reason = 'erased' AND tombstones.reason <> 'erased'`,
         )
-        .bind(siteId, await subjectHash(id), scope, reason, now),
+        .bind(siteId, await subjectHash(id, scope), scope, reason, now),
     ),
   );
 }
 
 /**
- * Which of `ids` (anonymous or user ids) were erased on the site: their hashes looked up in chunks (one JSON parameter
- * each). Archive compaction runs it after writing its output, so no erasure can slip between its reads and its deletes.
+ * Which of `ids` were erased on the site, each as the kind it is given as (`anon` for rows' anonymous ids, `user` for their
+ * user ids). Looked up in chunks (one JSON parameter each). Archive compaction runs it after writing its output, so no
+ * erasure can slip between its reads and its deletes.
  */
-export async function erasedAmong(db: D1Database, siteId: string, ids: Iterable<string>): Promise<Set<string>> {
-  const byHash = new Map<string, string>();
-  for (const id of ids) byHash.set(await subjectHash(id), id);
-  const hashes = [...byHash.keys()];
+export async function erasedAmong(db: D1Database, siteId: string, ids: Iterable<{ id: string; scope: Scope }>): Promise<Set<string>> {
+  const keys = await Promise.all([...ids].map(async ({ id, scope }) => ({ id, scope, ...(await subjectKeys(id, scope)) })));
   const erased = new Set<string>();
   const statements: D1PreparedStatement[] = [];
-  for (let i = 0; i < hashes.length; i += 5000) {
+  for (let i = 0; i < keys.length; i += 2000) {
     statements.push(
       db
-        .prepare("SELECT subject FROM tombstones WHERE site_id = ?1 AND reason = 'erased' AND subject IN (SELECT value FROM json_each(?2))")
-        .bind(siteId, JSON.stringify(hashes.slice(i, i + 5000))),
+        .prepare(`SELECT j.key AS i FROM tombstones t JOIN json_each(?2) j ON t.site_id = ?1 AND t.reason = 'erased' AND ${TOMBSTONE_MATCH}`)
+        .bind(siteId, JSON.stringify(keys.slice(i, i + 2000).map(({ scoped, legacy, scope }) => ({ scoped, legacy, scope })))),
     );
   }
-  if (statements.length) for (const r of await db.batch<{ subject: string }>(statements)) for (const row of r.results) erased.add(byHash.get(row.subject)!);
+  const results = statements.length ? await db.batch<{ i: number }>(statements) : [];
+  results.forEach((r, chunk) => r.results.forEach((row) => erased.add(`${keys[chunk * 2000 + row.i]!.scope}:${keys[chunk * 2000 + row.i]!.id}`)));
   return erased;
 }
 
-/** Whether `id` (an anonymous id or a user id) was erased or withdrew analytics on this site. */
-export async function isTombstoned(db: D1Database, siteId: string, id: string): Promise<boolean> {
-  return !!(await db.prepare('SELECT 1 FROM tombstones WHERE site_id = ?1 AND subject = ?2').bind(siteId, await subjectHash(id)).first());
+/** Whether `id`, as an anonymous id or as a user id (`scope`), was erased or withdrew analytics on this site. */
+export async function isTombstoned(db: D1Database, siteId: string, id: string, scope: Scope): Promise<boolean> {
+  const k = await subjectKeys(id, scope);
+  return !!(await db
+    .prepare('SELECT 1 FROM tombstones WHERE site_id = ?1 AND (subject = ?2 OR (subject = ?3 AND scope = ?4))')
+    .bind(siteId, k.scoped, k.legacy, scope)
+    .first());
 }

@@ -20,7 +20,8 @@ export async function runRetention(db: D1Database, r: RetentionQuery, site: Site
   const firstIdx = periodIndex(r.period, from, off);
   const nowIdx = periodIndex(r.period, now, off);
   const lastIdx = Math.min(periodIndex(r.period, Math.max(from, last), off), nowIdx);
-  const periods = r.periods ?? Math.min(100, lastIdx - firstIdx + 1);
+  // At least one: a range wholly in the future spans no period yet, and a negative count would reach the SQL.
+  const periods = r.periods ?? Math.max(1, Math.min(100, lastIdx - firstIdx + 1));
   // Visits are followed until the last cohort's `periods` periods are over, or now.
   const endIdx = Math.min(lastIdx + periods, nowIdx + 1);
   const end = Math.min(localMidnight(periodStart(r.period, endIdx), site.timezone), now + 1);

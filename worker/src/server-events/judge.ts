@@ -36,7 +36,7 @@ export function categoryOf(site: SiteConfig, m: SegmentMessage): string {
 export function judge(site: SiteConfig, m: SegmentMessage, subjects: Subjects, now: number): Judgement {
   const category = categoryOf(site, m);
   const anon = m.type === 'alias' ? m.previousId : m.anonymousId;
-  if ((anon && subjects.dead(anon)) || (m.userId && subjects.dead(m.userId))) return { kind: 'drop', reason: 'erased', category };
+  if ((anon && subjects.dead(anon, 'anon')) || (m.userId && subjects.dead(m.userId, 'user'))) return { kind: 'drop', reason: 'erased', category };
   const owner = anon ? subjects.linkedUser(anon) : undefined;
   if (owner !== undefined && m.userId && owner !== m.userId) {
     const field = m.type === 'alias' ? 'previousId' : 'anonymousId';

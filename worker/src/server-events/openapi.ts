@@ -1,7 +1,7 @@
 import { SEGMENT_TYPES } from './message';
 
 /**
- * The Segment-compatible paths for GET /api/openapi.json (routes/openapi.ts). The calls are checked by a hand-written
+ * The Segment-compatible paths for GET /api/openapi.json (routes/api/openapi.ts). The calls are checked by a hand-written
  * validator (message.ts: it runs per event), so their schema is written here, next to it; it describes, it doesn't
  * validate. Security: the `writeKey` scheme (HTTP Basic, the key as user name), or `writeKey` in the body.
  */

@@ -1,5 +1,5 @@
 import { decisionsStatement, latestDecisions, type Decision } from '../consent/on-record';
-import { subjectHash } from '../privacy/tombstones';
+import { subjectKeys, TOMBSTONE_MATCH, type Scope } from '../privacy/tombstones';
 import type { SegmentMessage } from './message';
 
 /**
@@ -9,7 +9,8 @@ import type { SegmentMessage } from './message';
  */
 export interface Subjects {
   /** tombstoned on this site (erased, or an anonymous id that withdrew analytics) */
-  dead(id: string): boolean;
+  /** whether `id`, as an anonymous id or as a user id, was erased or withdrew analytics */
+  dead(id: string, scope: Scope): boolean;
   /** the user an anonymous id is linked to in the graph */
   linkedUser(anonId: string): string | undefined;
   anonDecision(anonId: string): Decision | undefined;
@@ -32,22 +33,25 @@ export async function lookupSubjects(db: D1Database, siteId: string, messages: S
     if (m.userId) users.add(m.userId);
   }
   if (anons.size + users.size === 0) return { dead: () => false, linkedUser: () => undefined, anonDecision: () => undefined, userDecision: () => undefined, linked: () => {} };
-  const hashes = new Map<string, string>();
-  await Promise.all([...new Set([...anons, ...users])].map(async (id) => hashes.set(await subjectHash(id), id)));
+  // Each id as the kind it is used as: an anonymous id and a user id spelled alike are different subjects.
+  const keys = await Promise.all([
+    ...[...anons].map(async (id) => ({ key: `anon:${id}`, scope: 'anon', ...(await subjectKeys(id, 'anon')) })),
+    ...[...users].map(async (id) => ({ key: `user:${id}`, scope: 'user', ...(await subjectKeys(id, 'user')) })),
+  ]);
   const [tombs, links, decisions] = await db.batch<Record<string, string | number>>([
     db
-      .prepare('SELECT subject FROM tombstones WHERE site_id = ?1 AND subject IN (SELECT value FROM json_each(?2))')
-      .bind(siteId, JSON.stringify([...hashes.keys()])),
+      .prepare(`SELECT j.key AS i FROM tombstones t JOIN json_each(?2) j ON t.site_id = ?1 AND ${TOMBSTONE_MATCH}`)
+      .bind(siteId, JSON.stringify(keys.map(({ scoped, legacy, scope }) => ({ scoped, legacy, scope })))),
     db
       .prepare('SELECT anon_id, user_id FROM identity_links WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))')
       .bind(siteId, JSON.stringify([...anons])),
     decisionsStatement(db, siteId, [...anons], [...users]),
   ]);
-  const dead = new Set(tombs!.results.map((r) => hashes.get(r.subject as string)));
+  const dead = new Set(tombs!.results.map((r) => keys[Number(r.i)]!.key));
   const linked = new Map(links!.results.map((r) => [r.anon_id as string, r.user_id as string]));
   const latest = latestDecisions(decisions!.results as never);
   return {
-    dead: (id) => dead.has(id),
+    dead: (id, scope) => dead.has(`${scope}:${id}`),
     linkedUser: (a) => linked.get(a),
     anonDecision: (a) => latest.anon.get(a),
     userDecision: (u) => latest.user.get(u),

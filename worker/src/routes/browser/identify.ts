@@ -1,16 +1,16 @@
 import { Hono } from 'hono';
-import { identifySchema } from '../../../shared/schema';
-import { requireSecret } from '../config/secrets';
-import { permission } from '../consent/enforce';
-import { verifyToken } from '../consent/token';
-import { fromHex, hmacSha256, timingSafeEqual } from '../crypto/hmac';
-import type { AppEnv } from '../env';
-import { apiError, rateLimited } from '../http/errors';
-import { siteRequest } from '../http/site-request';
-import { linkIdentity, recordAttempt } from '../identity/links';
-import { requireBrowser } from '../privacy/browser-proof';
-import { isTombstoned } from '../privacy/tombstones';
-import { allowedTraits, illegalUserId, MAX_TRAITS_BYTES } from '../identity/rules';
+import { identifySchema } from '../../../../shared/schema';
+import { requireSecret } from '../../config/secrets';
+import { permission } from '../../consent/enforce';
+import { verifyToken } from '../../consent/token';
+import { fromHex, hmacSha256, timingSafeEqual } from '../../crypto/hmac';
+import type { AppEnv } from '../../env';
+import { apiError, rateLimited } from '../../http/errors';
+import { siteRequest } from '../../http/site-request';
+import { linkIdentity, recordAttempt } from '../../identity/links';
+import { requireBrowser } from '../../privacy/browser-proof';
+import { isTombstoned } from '../../privacy/tombstones';
+import { allowedTraits, illegalUserId, MAX_TRAITS_BYTES } from '../../identity/rules';
 
 /**
  * POST /v1/identify — `tp.identify(userId, {token, traits})`. Links the browser's anonymous id to
@@ -50,7 +50,7 @@ export const identifyRoute = new Hono<AppEnv>().post('/v1/identify', async funct
   }
 
   // After the identity token: only the site's own back end learns that a user id was erased.
-  if (await isTombstoned(c.env.DB, site.id, data.u)) throw apiError(403, 'user_erased', 'this user id was erased; it is never linked again', 'u');
+  if (await isTombstoned(c.env.DB, site.id, data.u, 'user')) throw apiError(403, 'user_erased', 'this user id was erased; it is never linked again', 'u');
 
   let traits: Record<string, unknown> | undefined;
   let refusedTraits: string[] = [];

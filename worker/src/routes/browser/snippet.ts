@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import type { AppEnv } from '../env';
-import { SCRIPTS } from '../generated/snippet';
+import type { AppEnv } from '../../env';
+import { SCRIPTS } from '../../generated/snippet';
 
 /**
  * GET /tp.js — the built snippet, and GET /tp-panel.js — the preferences dialog it loads on demand.

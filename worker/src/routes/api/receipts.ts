@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
-import { authorize } from '../auth/api-key';
-import type { AppEnv } from '../env';
-import { queryLimit } from '../http/api-request';
-import { apiError } from '../http/errors';
+import { authorize } from '../../auth/api-key';
+import type { AppEnv } from '../../env';
+import { queryLimit } from '../../http/api-request';
+import { apiError } from '../../http/errors';
 import { parseInstant } from './export';
 
 /**

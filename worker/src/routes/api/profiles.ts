@@ -1,14 +1,14 @@
 import { Hono } from 'hono';
-import { authorize } from '../auth/api-key';
-import type { AppEnv } from '../env';
-import { queryLimit } from '../http/api-request';
-import { apiError } from '../http/errors';
-import { linksOf } from '../identity/links';
-import { MAX_USER_ID } from '../identity/rules';
-import { activeDays, archivedEventsOf } from '../archive/history';
-import { getSite } from '../config/sites';
-import { r2ArchiveOn } from '../storage/archive-sink';
-import { hotFrom } from '../storage/hot-window';
+import { authorize } from '../../auth/api-key';
+import type { AppEnv } from '../../env';
+import { queryLimit } from '../../http/api-request';
+import { apiError } from '../../http/errors';
+import { linksOf } from '../../identity/links';
+import { MAX_USER_ID } from '../../identity/rules';
+import { activeDays, archivedEventsOf } from '../../archive/history';
+import { getSite } from '../../config/sites';
+import { r2ArchiveOn } from '../../storage/archive-sink';
+import { hotFrom } from '../../storage/hot-window';
 
 const MAX_LIMIT = 500;
 /** What a timeline event shows, whether it comes from D1 or from the archive. */

@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
-import { authorize } from '../auth/api-key';
-import type { AppEnv } from '../env';
-import { queryLimit } from '../http/api-request';
-import { apiError } from '../http/errors';
-import { dateProblem } from '../query/time';
-import { getSite } from '../config/sites';
-import { rawFrom } from '../storage/hot-window';
+import { authorize } from '../../auth/api-key';
+import type { AppEnv } from '../../env';
+import { queryLimit } from '../../http/api-request';
+import { apiError } from '../../http/errors';
+import { dateProblem } from '../../query/time';
+import { getSite } from '../../config/sites';
+import { rawFrom } from '../../storage/hot-window';
 
 const MAX_LIMIT = 1000;
 

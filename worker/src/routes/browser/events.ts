@@ -1,17 +1,17 @@
 import { Hono } from 'hono';
-import { parseEvent } from '../../../shared/event';
-import { batchSchema, type FieldError } from '../../../shared/schema';
-import { EVENT } from '../../../shared/wire';
-import { requireSecret } from '../config/secrets';
-import { permission } from '../consent/enforce';
-import { verifyToken } from '../consent/token';
-import { batchContext } from '../enrich/context';
-import { enrichEvent } from '../enrich/event';
-import { parseAgent } from '../enrich/user-agent';
-import type { AppEnv } from '../env';
-import { apiError } from '../http/errors';
-import { siteRequest } from '../http/site-request';
-import type { EnrichedEvent } from '../storage/messages';
+import { parseEvent } from '../../../../shared/event';
+import { batchSchema, type FieldError } from '../../../../shared/schema';
+import { EVENT } from '../../../../shared/wire';
+import { requireSecret } from '../../config/secrets';
+import { permission } from '../../consent/enforce';
+import { verifyToken } from '../../consent/token';
+import { batchContext } from '../../enrich/context';
+import { enrichEvent } from '../../enrich/event';
+import { parseAgent } from '../../enrich/user-agent';
+import type { AppEnv } from '../../env';
+import { apiError } from '../../http/errors';
+import { siteRequest } from '../../http/site-request';
+import type { EnrichedEvent } from '../../storage/messages';
 
 export interface IngestAnswer {
   accepted: number;

@@ -1,14 +1,14 @@
 import { Hono } from 'hono';
-import { consentSchema } from '../../../shared/schema';
-import type { ConsentAnswer } from '../../../shared/wire';
-import { requireSecret } from '../config/secrets';
-import { GPC_DENIED } from '../consent/enforce';
-import { publicConsentId, recordDecision, type ReceiptRow } from '../consent/record';
-import { GRANT_TTL_S, REFUSAL_TTL_S, signToken } from '../consent/token';
-import type { AppEnv } from '../env';
-import { apiError } from '../http/errors';
-import { siteRequest } from '../http/site-request';
-import { requireBrowser } from '../privacy/browser-proof';
+import { consentSchema } from '../../../../shared/schema';
+import type { ConsentAnswer } from '../../../../shared/wire';
+import { requireSecret } from '../../config/secrets';
+import { GPC_DENIED } from '../../consent/enforce';
+import { publicConsentId, recordDecision, type ReceiptRow } from '../../consent/record';
+import { GRANT_TTL_S, REFUSAL_TTL_S, signToken } from '../../consent/token';
+import type { AppEnv } from '../../env';
+import { apiError } from '../../http/errors';
+import { siteRequest } from '../../http/site-request';
+import { requireBrowser } from '../../privacy/browser-proof';
 
 /**
  * POST /v1/consent — records a decision as an append-only receipt, stored before the answer, and

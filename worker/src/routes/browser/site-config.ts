@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import type { LegacySiteConfigAnswer, PanelConfigAnswer, SiteConfigAnswer } from '../../../shared/wire';
-import type { SiteConfig } from '../config/schema';
-import { DEFAULT_TEXTS } from '../config/texts';
-import type { AppEnv } from '../env';
-import { siteFromQuery } from '../http/site-request';
+import type { LegacySiteConfigAnswer, PanelConfigAnswer, SiteConfigAnswer } from '../../../../shared/wire';
+import type { SiteConfig } from '../../config/schema';
+import { DEFAULT_TEXTS } from '../../config/texts';
+import type { AppEnv } from '../../env';
+import { siteFromQuery } from '../../http/site-request';
 
 /** Picks the first supported language of `wanted` (e.g. "de-AT,en"): exact tag, then its primary subtag. */
 export function pickLanguage(site: SiteConfig, wanted: string): string {

@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { hotCutoff } from '../storage/hot-window';
-import { authorize } from '../auth/api-key';
-import { getSite } from '../config/sites';
-import type { AppEnv } from '../env';
-import { apiError } from '../http/errors';
-import { eraseSubject, exportSubject, resolveSubject, type Subject, type SubjectKind } from '../privacy/subjects';
+import { hotCutoff } from '../../storage/hot-window';
+import { authorize } from '../../auth/api-key';
+import { getSite } from '../../config/sites';
+import type { AppEnv } from '../../env';
+import { apiError } from '../../http/errors';
+import { eraseSubject, exportSubject, resolveSubject, type Subject, type SubjectKind } from '../../privacy/subjects';
 
 const KINDS: readonly SubjectKind[] = ['user', 'anonymous'];
 

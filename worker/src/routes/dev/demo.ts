@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
-import { requireSecret } from '../config/secrets';
-import { getSite } from '../config/sites';
-import { hmacSha256, toHex } from '../crypto/hmac';
-import type { AppEnv } from '../env';
-import { readJson } from '../http/body';
-import { apiError } from '../http/errors';
+import { requireSecret } from '../../config/secrets';
+import { getSite } from '../../config/sites';
+import { hmacSha256, toHex } from '../../crypto/hmac';
+import type { AppEnv } from '../../env';
+import { readJson } from '../../http/body';
+import { apiError } from '../../http/errors';
 
 /**
  * The demo shop's own back end: its login computes the identity token the way any site's server

@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
-import { authorize } from '../auth/api-key';
-import { getSite } from '../config/sites';
-import type { AppEnv } from '../env';
-import { apiError } from '../http/errors';
-import { firstIssue } from '../../../shared/schema';
-import { dateRangeSchema, RANGES } from '../query/schema';
-import { DATE_BOUNDS, resolveRange } from '../query/time';
+import { authorize } from '../../auth/api-key';
+import { getSite } from '../../config/sites';
+import type { AppEnv } from '../../env';
+import { apiError } from '../../http/errors';
+import { firstIssue } from '../../../../shared/schema';
+import { dateRangeSchema, RANGES } from '../../query/schema';
+import { DATE_BOUNDS, resolveRange } from '../../query/time';
 
 /**
  * `?date_range=` as a named range or `from,to`, checked by the same schema as the POST bodies, so a date is a

@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { browserSecretSchema, idSchema, siteIdSchema } from '../../../shared/schema';
-import { hotCutoff } from '../storage/hot-window';
-import type { AppEnv } from '../env';
-import { siteFromQuery, siteRequest } from '../http/site-request';
-import { requireBrowser } from '../privacy/browser-proof';
-import { browserAuth } from '../privacy/browser-secret';
-import { eraseSubject, exportSubject, type Subject } from '../privacy/subjects';
+import { browserSecretSchema, idSchema, siteIdSchema } from '../../../../shared/schema';
+import { hotCutoff } from '../../storage/hot-window';
+import type { AppEnv } from '../../env';
+import { siteFromQuery, siteRequest } from '../../http/site-request';
+import { requireBrowser } from '../../privacy/browser-proof';
+import { browserAuth } from '../../privacy/browser-secret';
+import { eraseSubject, exportSubject, type Subject } from '../../privacy/subjects';
 
 export const registerSchema = z.object({ s: siteIdSchema, a: idSchema, k: browserSecretSchema });
 

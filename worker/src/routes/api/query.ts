@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
-import { getSite } from '../config/sites';
-import type { AppEnv } from '../env';
-import { apiBody } from '../http/api-request';
-import { querySchema } from '../query/schema';
-import { runQuery } from '../query/stats';
-import { rawFrom } from '../storage/hot-window';
+import { getSite } from '../../config/sites';
+import type { AppEnv } from '../../env';
+import { apiBody } from '../../http/api-request';
+import { querySchema } from '../../query/schema';
+import { runQuery } from '../../query/stats';
+import { rawFrom } from '../../storage/hot-window';
 
 /**
  * POST /api/v1/query — aggregate stats shaped like Plausible's Stats API v2: metrics, dimensions,

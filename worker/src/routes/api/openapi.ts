@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { batchSchema, consentSchema, identifySchema } from '../../../shared/schema';
-import type { AppEnv } from '../env';
-import { funnelSchema, journeySchema, querySchema, retentionSchema } from '../query/schema';
-import { registerSchema } from './me';
-import { segmentPaths, writeKeyScheme } from '../server-events/openapi';
+import { batchSchema, consentSchema, identifySchema } from '../../../../shared/schema';
+import type { AppEnv } from '../../env';
+import { funnelSchema, journeySchema, querySchema, retentionSchema } from '../../query/schema';
+import { registerSchema } from '../browser/me';
+import { segmentPaths, writeKeyScheme } from '../../server-events/openapi';
 
 /** JSON Schema (2020-12, as OpenAPI 3.1 uses) of what a zod schema accepts. */
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
