@@ -25,14 +25,14 @@ function prng(seed) {
 
 const COUNTRIES = [['DE', 30], ['US', 20], ['FR', 14], ['GB', 12], ['NL', 9], ['ES', 8], ['AT', 7]];
 const DEVICES = [[['desktop', 'Chrome', 'Windows'], 30], [['desktop', 'Firefox', 'Linux'], 8], [['desktop', 'Safari', 'macOS'], 14], [['mobile', 'Chrome', 'Android'], 26], [['mobile', 'Mobile Safari', 'iOS'], 18], [['tablet', 'Mobile Safari', 'iOS'], 4]];
-// [source, medium, referrer, utm_source, utm_medium, utm_campaign, click id]
+// As ingest stores them (enrich/referrer.ts): [source name, medium class, referrer, utm_source, utm_medium, utm_campaign, click id]
 const SOURCES = [
-  [['search', null, 'https://www.google.com/', null, null, null, null], 30],
-  [['direct', null, null, null, null, null, null], 25],
-  [['social', null, 'https://t.co/', null, null, null, null], 12],
-  [['email', 'email', null, 'newsletter', 'email', 'nov-sale', null], 12],
-  [['paid', 'cpc', 'https://www.google.com/', 'google', 'cpc', 'brand', 'gclid:sample'], 10],
-  [['referral', null, 'https://news.example/', null, null, null, null], 11],
+  [['Google', 'search', 'https://www.google.com/', null, null, null, null], 30],
+  [[null, 'direct', null, null, null, null, null], 25],
+  [['Twitter', 'social', 'https://t.co/', null, null, null, null], 12],
+  [['newsletter', 'email', null, 'newsletter', 'email', 'nov-sale', null], 12],
+  [['google', 'paid', 'https://www.google.com/', 'google', 'cpc', 'brand', 'gclid:sample'], 10],
+  [['news.example', 'referral', 'https://news.example/', null, null, null, null], 11],
 ];
 const pick = (rnd, weighted) => {
   let r = rnd() * weighted.reduce((n, [, w]) => n + w, 0);
@@ -58,7 +58,10 @@ function visitRows(rnd, v, t0) {
     add('pageview', p, { pv: true });
     if (rnd() < 0.6) add('scroll', p, { props: { depth: [25, 50, 75, 100][Math.floor(rnd() * 4)] } });
     if (rnd() < 0.4) add('click', p, { props: { tag: 'a', text: 'Pricing' } });
-    if (p === '/demo/' && rnd() < 0.5) add('impression', p, { props: { view: 'newsletter-box' } });
+    if (p === '/demo/' && rnd() < 0.5) {
+      add('impression', p, { props: { view: 'newsletter-box' } });
+      if (rnd() < 0.2) add('click', p, { props: { tag: 'button', text: 'Subscribe', view: 'newsletter-box' } });
+    }
     if (p === '/demo/' && rnd() < 0.15) add('download', p, { props: { tag: 'a', text: 'Brochure (PDF)', href: `${ORIGIN}/demo/files/brochure.pdf` } });
     if (p === '/demo/signup') {
       add('form_start', p, { props: { form: 'signup' } });
@@ -139,7 +142,7 @@ export function sampleSql(now = Date.now()) {
       const url = `${ORIGIN}${e.path}${s[3] ? `?utm_source=${s[3]}&utm_medium=${s[4]}&utm_campaign=${s[5]}` : ''}`;
       return `(${[
         'demo', `sample-e${i}`, e.name, e.custom ?? 0, 'analytics', e.ts, e.ts, e.anon, e.user, e.session, e.pv, url, e.path,
-        s[2], s[2] && new URL(s[2]).host, e.src ? s[0] : null, s[1], s[3], s[4], s[5], s[6], e.country, e.browser, e.os, e.device, 0, 0,
+        s[2], s[2] && new URL(s[2]).host, e.src ? s[0] : null, e.src ? s[1] : null, s[3], s[4], s[5], s[6], e.country, e.browser, e.os, e.device, 0, 0,
         e.consent, e.props ? JSON.stringify(e.props) : null, 'browser', e.revenue ?? null, e.currency ?? null,
       ].map(q).join(', ')})`;
     }),

@@ -1,7 +1,7 @@
 import type { SiteConfig } from '../config/schema';
 import { goalKpiId, KPIS, STAGES, type Kpi, type Stage } from '../config/kpis';
 import { catchUpVisits } from '../storage/visits';
-import { hotFrom } from '../storage/hot-window';
+import { rawFrom } from '../storage/hot-window';
 import { siteGoals } from './goals';
 import { hotWindowWarning } from './hot-window';
 import { ENGAGEMENT_SQL, goalsSql, REVENUE_SQL, UPGRADES_SQL, VISITS_SQL } from './journey-sql';
@@ -42,7 +42,8 @@ export async function runJourney(db: D1Database, j: JourneyQuery, site: SiteConf
   const range = resolveRange(j.date_range, site.timezone, now);
   const prev = previousOf(range, j, site.timezone);
   const prevFrom = prev ? Math.max(0, prev.from) : range.from;
-  const hot = hotFrom(site, now);
+  // Where D1's raw events begin: where retention removed them (0 when it never did), not where the clock says.
+  const hot = (await rawFrom(db, site.id)) ?? 0;
   const eventsFrom = Math.min(Math.max(prevFrom, hot), range.to);
   const params: unknown[] = [site.id, range.from, range.to, prevFrom, eventsFrom, range.offset, Math.min(hot, range.to)];
   const goals = siteGoals(site.id);
