@@ -92,7 +92,8 @@ export function sampleSql(now = Date.now()) {
     const anon = `sample-a${v}`;
     const consentId = `sample-c${v}`;
     const first = start + Math.floor(rnd() * 29 * DAY);
-    const decision = rnd();
+    // The README's two named customers (visitors 7 and 11) always accept.
+    const decision = v === 7 || v === 11 ? Math.max(rnd(), 0.5) : rnd();
     // 25 % refuse, 15 % analytics only, the rest accept all.
     const granted = decision < 0.25 ? [] : decision < 0.4 ? ['analytics'] : ['analytics', 'marketing', 'personalization'];
     const denied = ['analytics', 'marketing', 'personalization'].filter((c) => !granted.includes(c));
