@@ -59,7 +59,7 @@ const parse = (row: Record<string, unknown>) => {
 /** Where events older than the hot window are read from (the R2 Parquet archive), and the window's start. */
 export interface ArchiveScope {
   bucket: R2Bucket;
-  /** hot window start (archive/history.ts `hotCutoff`): older events come from the archive */
+  /** where retention removed raw events (storage/hot-window.ts `archiveBefore`): older events come from the archive */
   before: number;
   /**
    * Read only the days the visit rollup saw the subject's anonymous ids on (the visitor's own /v1/me: cheap, and a

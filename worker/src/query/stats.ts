@@ -199,7 +199,7 @@ const round = (m: Metric, v: number | null): number | null => {
 };
 
 /**
- * `hotFrom`: the start of D1's hot window (archive/history.ts `hotCutoff`). A range reaching further back is answered
+ * `hotFrom`: where D1's raw events begin (storage/hot-window.ts `rawFrom`: where retention removed them). A range reaching further back is answered
  * from the rollups where the plan reads them (they keep the full retention); an event-plan read starts at `hotFrom`
  * instead — every event before it is gone from D1, some may linger until the hourly retention run — and
  * `meta.warnings` says so: a number is never silently smaller than the range asked for.

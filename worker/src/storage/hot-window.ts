@@ -1,4 +1,5 @@
-import type { SiteConfig } from '../config/schema';
+import type { Env } from '../env';
+import { r2ArchiveOn } from './archive-sink';
 
 const DAY = 86_400_000;
 
@@ -10,8 +11,6 @@ const DAY = 86_400_000;
  */
 export const hotCutoff = (hotDays: number, now: number): number => Math.floor(now / DAY) * DAY - hotDays * DAY;
 
-/** The hot window's start for a site. */
-export const hotFrom = (site: SiteConfig, now: number): number => hotCutoff(site.retention_days.hot, now);
 
 /**
  * Where a site's raw events in D1 begin: the instant before which retention removed them (moved forward only by
@@ -31,3 +30,12 @@ export const markDropped = (db: D1Database, siteId: string, before: number): D1P
        ON CONFLICT (site_id) DO UPDATE SET dropped_before = max(dropped_before, excluded.dropped_before)`,
     )
     .bind(siteId, before);
+
+/**
+ * Where a reader of one subject's events (profiles, DSAR and self-service exports) switches from the archive to D1: where
+ * retention removed raw events, when the R2 archive holds them; 0 (read D1 alone) when nothing was removed or the archive is
+ * elsewhere. One place for the choice, so no reader splits by the clock while D1 still has the rows.
+ */
+export async function archiveBefore(env: Env, siteId: string): Promise<number> {
+  return r2ArchiveOn(env) ? ((await rawFrom(env.DB, siteId)) ?? 0) : 0;
+}

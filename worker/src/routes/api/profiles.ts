@@ -7,8 +7,7 @@ import { linksOf } from '../../identity/links';
 import { MAX_USER_ID } from '../../identity/rules';
 import { activeDays, archivedEventsOf } from '../../archive/history';
 import { getSite } from '../../config/sites';
-import { r2ArchiveOn } from '../../storage/archive-sink';
-import { hotFrom } from '../../storage/hot-window';
+import { archiveBefore } from '../../storage/hot-window';
 
 const MAX_LIMIT = 500;
 /** What a timeline event shows, whether it comes from D1 or from the archive. */
@@ -44,8 +43,8 @@ export const profilesRoute = new Hono<AppEnv>().get('/api/v1/profiles/:userId', 
 
   const links = await linksOf(db, siteId, userId);
   const anonIds = JSON.stringify(links.map((l) => l.anon_id));
-  // D1 answers from the hot window on; before it, the archive (when the R2 archive is written: storage/archive-sink.ts).
-  const cut = r2ArchiveOn(c.env) ? hotFrom(getSite(siteId)!, Date.now()) : 0;
+  // D1 answers from where retention removed raw events on; before it, the archive (storage/hot-window.ts archiveBefore).
+  const cut = await archiveBefore(c.env, siteId);
   const days = cut ? await activeDays(db, siteId, links.map((l) => l.anon_id), cut) : [];
   const older = days.length ? await archivedEventsOf(c.env.ARCHIVE, { siteId, userId, anonIds: links.map((l) => l.anon_id) }, cut, days) : [];
   // The user's events: by the graph (any linked anonymous id) or carrying the user id.

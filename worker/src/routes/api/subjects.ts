@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { hotCutoff } from '../../storage/hot-window';
+import { archiveBefore } from '../../storage/hot-window';
 import { authorize } from '../../auth/api-key';
 import { getSite } from '../../config/sites';
 import type { AppEnv } from '../../env';
@@ -30,8 +30,9 @@ export const subjectsRoute = new Hono<AppEnv>()
   .get('/api/v1/subjects/:id/export', async function exportSubjectData(c) {
     const siteId = await authorize(c, c.req.query('site_id'));
     const s = await subjectOf(c, siteId);
-    // Past the hot window, events are read from the Parquet archive (every day partition: a DSAR covers everything).
-    const archive = { bucket: c.env.ARCHIVE, before: hotCutoff(getSite(siteId)!.retention_days.hot, Date.now()) };
+    // Where raw events left D1, they are read from the Parquet archive (every day partition: a DSAR covers everything).
+    const before = await archiveBefore(c.env, siteId);
+    const archive = before ? { bucket: c.env.ARCHIVE, before } : undefined;
     return c.json(await exportSubject(c.env.DB, s, false, archive), 200, { 'Cache-Control': 'no-store' });
   })
   .delete('/api/v1/subjects/:id', async function eraseSubjectData(c) {

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { browserSecretSchema, idSchema, siteIdSchema } from '../../../../shared/schema';
-import { hotCutoff } from '../../storage/hot-window';
+import { archiveBefore } from '../../storage/hot-window';
 import type { AppEnv } from '../../env';
 import { siteFromQuery, siteRequest } from '../../http/site-request';
 import { requireBrowser } from '../../privacy/browser-proof';
@@ -23,8 +23,9 @@ export const meRoute = new Hono<AppEnv>()
     const site = siteFromQuery(c);
     const anon = await browserAuth(c, site.id, Date.now());
     const subject: Subject = { siteId: site.id, userId: null, anonIds: [anon] };
-    // Past the hot window, from the archive: only the days the rollups saw this browser on.
-    const archive = { bucket: c.env.ARCHIVE, before: hotCutoff(site.retention_days.hot, Date.now()), narrow: true };
+    // Where raw events left D1, from the archive: only the days the rollups saw this browser on.
+    const before = await archiveBefore(c.env, site.id);
+    const archive = before ? { bucket: c.env.ARCHIVE, before, narrow: true } : undefined;
     return c.json(await exportSubject(c.env.DB, subject, true, archive), 200, { 'Cache-Control': 'no-store' });
   })
   .delete('/v1/me', async function eraseMine(c) {
