@@ -1,11 +1,10 @@
 import type { Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import type { SiteConfig } from '../config/schema';
 import { secret } from '../config/secrets';
 import { getSite } from '../config/sites';
 import { digestsEqual, sha256Hex } from '../crypto/hmac';
 import type { AppEnv } from '../env';
-import { apiError } from '../http/errors';
+import { apiError, rateLimited } from '../http/errors';
 import { cachedLookup, minuteWindow } from './key-cache';
 
 /**
@@ -59,8 +58,7 @@ function limit(hash: string, now: number, max: number): void {
   const over = window(hash, now, max);
   if (over === null) return;
   const wait = String(Math.max(1, Math.ceil(over)));
-  const body = { error: { code: 'rate_limited', message: `at most ${max} requests a minute per write key; retry in ${wait} s`, field: 'authorization' } };
-  throw new HTTPException(429, { res: Response.json(body, { status: 429, headers: { 'Retry-After': wait, 'X-RateLimit-Reset': wait } }) });
+  throw rateLimited(`at most ${max} requests a minute per write key; retry in ${wait} s`, 'authorization', over, { 'X-RateLimit-Reset': wait });
 }
 
 /**

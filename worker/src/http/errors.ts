@@ -20,10 +20,10 @@ export function apiError(status: ContentfulStatusCode, code: string, message: st
  * A 429 with `Retry-After` (RFC 9110 §10.2.3: seconds) so that clients back off for the right time.
  * @example throw rateLimited('at most 20 requests an hour', 'authorization', 3600)
  */
-export function rateLimited(message: string, field: string, retryAfterS: number): HTTPException {
+export function rateLimited(message: string, field: string, retryAfterS: number, headers: Record<string, string> = {}): HTTPException {
   const body: ErrorBody = { error: { code: 'rate_limited', message, field } };
   const seconds = String(Math.max(1, Math.ceil(retryAfterS)));
-  return new HTTPException(429, { res: Response.json(body, { status: 429, headers: { 'Retry-After': seconds } }) });
+  return new HTTPException(429, { res: Response.json(body, { status: 429, headers: { 'Retry-After': seconds, ...headers } }) });
 }
 
 /**

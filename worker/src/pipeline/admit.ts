@@ -28,13 +28,21 @@ export async function admission(db: D1Database, messages: EventsMessage[]): Prom
   const consents = new Map<string, { site: string; consent: string }>();
   // Server events that name no anonymous id carry their user id (server-events/map.ts): an erased user stays dead too.
   const userSubjects = new Map<string, Subject>();
+  const hashing: Promise<unknown>[] = [];
+  const add = (into: Map<string, Subject>, scope: Scope, site: string, id: string, extra: { anon?: string } = {}) => {
+    const key = `${scope}\t${site}\t${id}`;
+    if (into.has(key)) return;
+    const s: Subject = { site, scope, scoped: '', legacy: '', ...extra };
+    into.set(key, s);
+    // Hashed together below, not one await per id: this runs for every consumer batch.
+    hashing.push(subjectKeys(id, scope).then((k) => Object.assign(s, k)));
+  };
   for (const m of messages) {
-    const u = m.ctx.user_id;
-    if (u && !userSubjects.has(`user\t${m.site}\t${u}`)) userSubjects.set(`user\t${m.site}\t${u}`, { site: m.site, scope: 'user', ...(await subjectKeys(u, 'user')) });
-    const a = m.ctx.anon_id;
-    if (a && !anons.has(`anon\t${m.site}\t${a}`)) anons.set(`anon\t${m.site}\t${a}`, { site: m.site, scope: 'anon', ...(await subjectKeys(a, 'anon')), anon: a });
+    if (m.ctx.user_id) add(userSubjects, 'user', m.site, m.ctx.user_id);
+    if (m.ctx.anon_id) add(anons, 'anon', m.site, m.ctx.anon_id, { anon: m.ctx.anon_id });
     if (m.cs) consents.set(`${m.site}\t${m.cs.c}`, { site: m.site, consent: m.cs.c });
   }
+  await Promise.all(hashing);
   const subjects = [...anons, ...userSubjects];
   const [tombs, states, links] = await db.batch<{ site_id: string; subject?: string; consent_id?: string; receipt_id?: string; granted?: string; decided_at?: number; anon_id?: string; user_id?: string }>([
     db

@@ -1,6 +1,6 @@
 import { digestsEqual, sha256Hex } from '../crypto/hmac';
 import { apiError } from '../http/errors';
-import { subjectKeys } from './tombstones';
+import { tombstoneStatement } from './tombstones';
 
 /**
  * Proof that a request comes from the browser an anonymous id belongs to. Anonymous ids travel in
@@ -19,9 +19,8 @@ export type BrowserProof =
 
 export async function proveBrowser(db: D1Database, siteId: string, anonId: string, secret: string, now: number): Promise<BrowserProof> {
   // Only this id *as an anonymous id*: a user id spelled the same, erased, is someone else.
-  const keys = await subjectKeys(anonId, 'anon');
   const [tomb, stored, data] = await db.batch<{ n?: number; secret_hash?: string }>([
-    db.prepare('SELECT count(*) AS n FROM tombstones WHERE site_id = ?1 AND (subject = ?2 OR (subject = ?3 AND scope = ?4))').bind(siteId, keys.scoped, keys.legacy, 'anon'),
+    await tombstoneStatement(db, siteId, anonId, 'anon'),
     db.prepare('SELECT secret_hash FROM browser_secrets WHERE site_id = ?1 AND anon_id = ?2').bind(siteId, anonId),
     db.prepare(
       `SELECT (EXISTS (SELECT 1 FROM events WHERE site_id = ?1 AND anon_id = ?2)

@@ -63,9 +63,13 @@ export async function erasedAmong(db: D1Database, siteId: string, ids: Iterable<
 
 /** Whether `id`, as an anonymous id or as a user id (`scope`), was erased or withdrew analytics on this site. */
 export async function isTombstoned(db: D1Database, siteId: string, id: string, scope: Scope): Promise<boolean> {
+  return !!(await (await tombstoneStatement(db, siteId, id, scope)).first<{ n: number }>())?.n;
+}
+
+/** The lookup behind `isTombstoned`, as a statement for a caller's own batch (a row `{n}`: 1 when tombstoned). */
+export async function tombstoneStatement(db: D1Database, siteId: string, id: string, scope: Scope): Promise<D1PreparedStatement> {
   const k = await subjectKeys(id, scope);
-  return !!(await db
-    .prepare('SELECT 1 FROM tombstones WHERE site_id = ?1 AND (subject = ?2 OR (subject = ?3 AND scope = ?4))')
-    .bind(siteId, k.scoped, k.legacy, scope)
-    .first());
+  return db
+    .prepare('SELECT count(*) AS n FROM tombstones WHERE site_id = ?1 AND (subject = ?2 OR (subject = ?3 AND scope = ?4))')
+    .bind(siteId, k.scoped, k.legacy, scope);
 }

@@ -1,4 +1,4 @@
-import { visitVisitor } from '../storage/visits';
+import { eventVisitor, visitVisitor } from '../storage/visits';
 import { goalEvents, type GoalMatch } from './goals';
 
 /**
@@ -7,7 +7,7 @@ import { goalEvents, type GoalMatch } from './goals';
  * ?1 site, ?2 range start, ?3 range end, ?4 previous period's start, ?5 where raw-event reads start (the previous period's
  * start, or the hot window's if later), ?6 the time zone's offset (ms), ?7 the hot window's start; goal lists follow.
  */
-const eventVisitor = `COALESCE(e.user_id, l.user_id, e.anon_id, e.visitor_hash, e.seq)`;
+const visitor = eventVisitor('e', 'l');
 const links = 'LEFT JOIN identity_links l ON l.site_id = e.site_id AND l.anon_id = e.anon_id';
 
 /**
@@ -44,7 +44,7 @@ SELECT 'campaign', cur, campaign, count(*), NULL, NULL, NULL, NULL, NULL, NULL, 
  */
 export const goalsSql = (goals: GoalMatch[], p: (v: unknown) => string) => `
 WITH gm AS MATERIALIZED (
-  SELECT g.id, g.stage, e.ts, ${eventVisitor} AS visitor
+  SELECT g.id, g.stage, e.ts, ${visitor} AS visitor
   FROM ${goalEvents(goals, p, 'e.ts >= ?7 AND e.ts < ?3')} ${links}
   WHERE e.bot = 0
 ),
@@ -65,7 +65,7 @@ UNION ALL SELECT 'new', 0, NULL, sum(in_prev), sum(in_prev AND first >= ?4) FROM
  */
 export const REVENUE_SQL = `
 WITH r AS MATERIALIZED (
-  SELECT e.ts >= ?2 AS cur, e.currency, e.revenue, ${eventVisitor} AS visitor
+  SELECT e.ts >= ?2 AS cur, e.currency, e.revenue, ${visitor} AS visitor
   FROM events e INDEXED BY events_site_revenue ${links}
   WHERE e.site_id = ?1 AND e.revenue IS NOT NULL AND e.ts >= ?5 AND e.ts < ?3 AND e.bot = 0
 )

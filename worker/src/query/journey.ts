@@ -7,7 +7,7 @@ import { hotWindowWarning } from './hot-window';
 import { ENGAGEMENT_SQL, goalsSql, REVENUE_SQL, UPGRADES_SQL, VISITS_SQL } from './journey-sql';
 import { averageOf, sumRevenue, totalOf, type RevenueRow } from './revenue';
 import type { JourneyQuery } from './schema';
-import { localMidnight, resolveRange } from './time';
+import { addDays, localMidnight, resolveRange } from './time';
 
 /**
  * POST /api/v1/journey: the KPIs of the five stages for a range and for the period of equal length before it, each with
@@ -19,7 +19,6 @@ type Row = Record<string, string | number | null>;
 type Period = { cur: number; prev: number };
 
 const DAY = 86_400_000;
-const addDays = (date: string, n: number) => new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
 const pct = (a: number, b: number) => (b ? Math.round((10_000 * a) / b) / 100 : 0);
 const ratio = (a: number, b: number) => (b ? Math.round((100 * a) / b) / 100 : 0);
 

@@ -39,7 +39,8 @@ export function localMidnight(date: string, tz: string): number {
 }
 
 const ymd = (ms: number, tz: string) => new Date(ms + tzOffset(tz, ms)).toISOString().slice(0, 10);
-const addDays = (date: string, n: number) => new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+/** `date` (YYYY-MM-DD) moved by `n` calendar days. */
+export const addDays = (date: string, n: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 /**
  * A date range as [from, to) epoch ms in the site's time zone. `day`: today; `7d` / `30d`: the last
