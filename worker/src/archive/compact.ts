@@ -5,7 +5,7 @@ import { erasedAmong, type Scope } from '../privacy/tombstones';
 import { byPartition, datePrefix, objectKey, putParquet, sitePrefix, utcDate, type StoredObject } from '../storage/archive';
 import { legacyPrefix, legacyRow, parseLegacyKey, readLegacyText } from '../storage/archive-legacy';
 import { decodeParquet, type ArchivedEvent } from '../storage/parquet';
-import { listAll, listDates, ObjectChanged, openParquet, rowsOf } from '../storage/r2-file';
+import { deleteKeys, listAll, listDates, ObjectChanged, openParquet, rowsOf } from '../storage/r2-file';
 import { rewriteWithout } from './erase';
 
 /**
@@ -110,7 +110,8 @@ async function merge(env: Env, site: string, date: string, objects: readonly R2O
   const name = `c-${(await sha256Hex(used.map((o) => `${o.key}@${o.etag}`).sort().join('\n'))).slice(0, 24)}`;
   const out = (await putParquet(env.ARCHIVE, objectKey(site, date, name), rows, { compacted: true }))!;
   const erased = await checked(env, site, out, rows);
-  await env.ARCHIVE.delete(used.map((o) => o.key).filter((k) => k !== out.key));
+  // A day of many small parts can be more than the 1,000 keys one R2 delete takes.
+  await deleteKeys(env.ARCHIVE, used.map((o) => o.key).filter((k) => k !== out.key));
   return { rows: rows.length - erased, erased, merged: used.length };
 }
 

@@ -1,6 +1,6 @@
 import { datePrefix, sitePrefix, utcDate } from '../storage/archive';
 import { legacyPrefix, parseLegacyKey } from '../storage/archive-legacy';
-import { listAll, listDates } from '../storage/r2-file';
+import { deleteKeys, listAll, listDates } from '../storage/r2-file';
 
 /**
  * Retention by whole partitions: every day before `cutoff`'s day goes (objects of a partition are listed and deleted
@@ -10,7 +10,7 @@ export async function expireArchive(bucket: R2Bucket, site: string, cutoff: numb
   const first = utcDate(cutoff);
   let deleted = 0;
   const drop = async (keys: string[]) => {
-    for (let i = 0; i < keys.length; i += 1000) await bucket.delete(keys.slice(i, i + 1000));
+    await deleteKeys(bucket, keys);
     deleted += keys.length;
   };
   for (const d of await listDates(bucket, sitePrefix(site))) {

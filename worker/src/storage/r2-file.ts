@@ -68,3 +68,8 @@ export const rowsOf = (obj: R2Object): number | null => {
   const n = Number(obj.customMetadata?.rows);
   return Number.isFinite(n) && obj.customMetadata?.rows !== undefined ? n : null;
 };
+
+/** Deletes `keys`, 1,000 at a time: R2 takes at most that many keys in one delete. */
+export async function deleteKeys(bucket: R2Bucket, keys: string[]): Promise<void> {
+  for (let i = 0; i < keys.length; i += 1000) await bucket.delete(keys.slice(i, i + 1000));
+}
