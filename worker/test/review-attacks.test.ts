@@ -5,7 +5,7 @@ import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { objectKey } from '../src/storage/archive';
 import { browserSecret, consentedBrowser, id, post, waitForRows } from './helpers';
-import { hmacSha256, toHex } from '../src/crypto/hmac';
+import { hmacSha256, sha256Hex, toHex } from '../src/crypto/hmac';
 import { basic, call, createWriteKey, segment } from './segment-helpers';
 
 const BASE = 'http://collector.test';
@@ -178,5 +178,28 @@ describe('dashboard session reaches only the dashboard read endpoints', () => {
     // A same-site page (a sibling subdomain carries SameSite=Strict cookies) can't read the GET endpoint's answer.
     const stats = await SELF.fetch(`${BASE}/api/v1/consent?site_id=demo&date_range=7d`, { headers: { cookie, origin: 'https://shop.example' } });
     expect(stats.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('marketer endpoints added today: a key for one site, replayed against another', () => {
+  it('journey, retention, query and funnel answer 403 for a site outside the key, and reveal nothing', async () => {
+    const key = `tp_${crypto.randomUUID().replaceAll('-', '')}`;
+    await env.DB.prepare('INSERT INTO api_keys (key_hash, prefix, name, sites, created_at) VALUES (?1, ?2, ?3, ?4, ?5)')
+      .bind(await sha256Hex(key), key.slice(0, 10), 'scoped', JSON.stringify(['demo-cookieless']), Date.now())
+      .run();
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const bodies: [string, unknown][] = [
+      ['/api/v1/journey', { site_id: 'demo', date_range: '30d' }],
+      ['/api/v1/retention', { site_id: 'demo', date_range: '30d', period: 'week' }],
+      ['/api/v1/query', { site_id: 'demo', date_range: '30d', metrics: ['visitors', 'total_revenue'] }],
+      ['/api/v1/funnel', { site_id: 'demo', date_range: '30d', steps: [{ event: 'pageview' }, { event: 'signup' }] }],
+    ];
+    for (const [path, body] of bodies) {
+      const res = await postApi(path, body, headers);
+      expect(res.status, path).toBe(403);
+      expect(Object.keys(JSON.parse(res.text)), path).toEqual(['error']);
+      // The key's own site is answered.
+      expect((await postApi(path, { ...(body as object), site_id: 'demo-cookieless' }, headers)).status, path).toBe(200);
+    }
   });
 });
