@@ -126,6 +126,23 @@ describe('4. a token issued before a narrower decision', () => {
     expect(await count('SELECT count(*) AS n FROM events WHERE id = ?1', late[0]!.i)).toBe(0);
     expect(await count("SELECT coalesce(sum(n), 0) AS n FROM ingest_counts WHERE name = 'dropped_withdrawn_marketing' AND site_id = 'demo'")).toBeGreaterThan(0);
   }, 20_000);
+
+  it('binds the anonymous id, not only the token: my own token stores nothing the victim withdrew under their id', async () => {
+    const victim = await consentedBrowser({ analytics: true, marketing: true, personalization: false });
+    const narrower = consentBody({ analytics: true, marketing: false, personalization: false }, { id: victim.consentSecret, m: 'preferences', a: victim.a, k: victim.k });
+    expect((await post('/v1/consent', narrower)).status).toBe(200);
+    // Mallory's own browser grants everything; its valid token carries the victim's anonymous id.
+    const mallory = await consentedBrowser({ analytics: true, marketing: true, personalization: true });
+    const forged = [event({ c: 'marketing', n: 'ad_view' }), event({ c: 'analytics', n: 'forged_view' })];
+    expect((await post('/v1/e', { s: 'demo', t: mallory.t, a: victim.a, ss: id('sess'), e: forged })).status).toBe(202);
+    // Mallory's own id keeps what Mallory granted: the rule binds the victim's id only.
+    const own = [event({ c: 'marketing', n: 'ad_view' })];
+    expect((await post('/v1/e', { s: 'demo', t: mallory.t, a: mallory.a, ss: id('sess'), e: own })).status).toBe(202);
+    await waitForRows('SELECT 1 FROM events WHERE id IN (?1, ?2)', [forged[1]!.i, own[0]!.i], 2);
+    await settle(1000);
+    expect(await count('SELECT count(*) AS n FROM events WHERE id = ?1', forged[0]!.i)).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM events WHERE anon_id = ?1 AND category = 'marketing'", victim.a)).toBe(0);
+  }, 20_000);
 });
 
 describe('5. an erased subject stays dead', () => {

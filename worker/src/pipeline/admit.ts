@@ -1,12 +1,16 @@
 import { toRows, unitsOf, type EventRow, type EventsMessage, type ServerEventsMessage } from '../storage/messages';
 import { subjectKeys, TOMBSTONE_MATCH, type Scope } from '../privacy/tombstones';
+import { decisionsStatement, latestDecisions, type Decision } from '../consent/on-record';
 
 /**
  * The consumer's half of consent enforcement, for one batch of queue messages in one D1 read:
  * - rows of an anonymous id that was erased or withdrew analytics are dropped (tombstones), however late;
  * - a batch received after its consent id's latest decision, carrying a token issued for an earlier one,
  *   keeps only the categories both grant: from the moment the collector answered a narrower receipt, no
- *   token issued before it can store what was withdrawn.
+ *   token issued before it can store what was withdrawn;
+ * - rows of an anonymous id keep only what that id's own latest decision grants (the receipts naming it, which needed
+ *   its browser secret: consent/on-record.ts), whichever token carried them: someone else's valid token, naming the id,
+ *   stores nothing its visitor withdrew.
  */
 export interface Admission {
   /** the rows of `m` that may be stored, and counts of the others by reason */
@@ -44,7 +48,9 @@ export async function admission(db: D1Database, messages: EventsMessage[]): Prom
   }
   await Promise.all(hashing);
   const subjects = [...anons, ...userSubjects];
-  const [tombs, states, links] = await db.batch<{ site_id: string; subject?: string; consent_id?: string; receipt_id?: string; granted?: string; decided_at?: number; anon_id?: string; user_id?: string }>([
+  const anonsBySite = new Map<string, string[]>();
+  for (const s of anons.values()) anonsBySite.set(s.site, [...(anonsBySite.get(s.site) ?? []), s.anon!]);
+  const [tombs, states, links, ...decisions] = await db.batch<{ site_id: string; subject?: string; consent_id?: string; receipt_id?: string; granted?: string; decided_at?: number; anon_id?: string; user_id?: string }>([
     db
       .prepare(
         `SELECT j.key AS i FROM tombstones t JOIN json_each(?1) j ON t.site_id = json_extract(j.value, '$.site') AND ${TOMBSTONE_MATCH}`,
@@ -62,12 +68,23 @@ export async function admission(db: D1Database, messages: EventsMessage[]): Prom
          ON l.site_id = json_extract(j.value, '$.site') AND l.anon_id = json_extract(j.value, '$.anon')`,
       )
       .bind(JSON.stringify([...anons.values()])),
+    ...[...anonsBySite].map(([site, ids]) => decisionsStatement(db, site, ids, [])),
   ]);
   const users = new Map(links!.results.map((r) => [`${r.site_id}\t${r.anon_id}`, r.user_id!]));
   const dead = new Set(tombs!.results.map((r) => subjects[Number((r as { i?: number }).i)]![0]));
   const latest = new Map<string, Latest>(
     states!.results.map((r) => [`${r.site_id}\t${r.consent_id}`, { receipt_id: r.receipt_id!, granted: JSON.parse(r.granted!), decided_at: r.decided_at! }]),
   );
+
+  const own = new Map<string, Decision>();
+  [...anonsBySite.keys()].forEach((site, i) => {
+    for (const [anon, d] of latestDecisions(decisions[i]!.results as never).anon) own.set(`${site}\t${anon}`, d);
+  });
+  /** The anonymous id's own latest decision, when it binds rows received at `at` under a token for another receipt. */
+  const ownDecision = (site: string, anon: string | null | undefined, at: number, receipt: string | undefined) => {
+    const d = anon ? own.get(`${site}\t${anon}`) : undefined;
+    return d && d.decided_at <= at && d.receipt_id !== receipt ? d : undefined;
+  };
 
   return {
     linkedUser: (site, anonId) => users.get(`${site}\t${anonId}`) ?? null,
@@ -78,7 +95,10 @@ export async function admission(db: D1Database, messages: EventsMessage[]): Prom
       const narrowed = l && l.receipt_id !== m.cs!.r && l.decided_at <= m.received_at ? new Set(l.granted) : null;
       const keep = rows.filter((r) => {
         if ((r.anon_id && dead.has(`anon\t${r.site_id}\t${r.anon_id}`)) || (r.user_id && dead.has(`user\t${r.site_id}\t${r.user_id}`))) return bump('dropped_erased_or_withdrawn'), false;
-        if (narrowed && r.category !== 'necessary' && !narrowed.has(r.category)) return bump(`dropped_withdrawn_${r.category}`), false;
+        if (r.category === 'necessary') return true;
+        if (narrowed && !narrowed.has(r.category)) return bump(`dropped_withdrawn_${r.category}`), false;
+        const d = ownDecision(r.site_id, r.anon_id, m.received_at, m.cs?.r);
+        if (d && !d.granted.includes(r.category)) return bump(`dropped_withdrawn_${r.category}`), false;
         return true;
       });
       return { rows: keep, dropped };
