@@ -9,8 +9,11 @@ const receipt = (consent: string, at: string, method: string, granted: string[])
   ).bind('demo', `r-${consent}-${at}`, consent, JSON.stringify(granted), JSON.stringify(CATS.filter((c) => !granted.includes(c))), '2026-11-01', method, method === 'gpc' ? 1 : 0, T(at));
 
 beforeAll(async () => {
+  // Page views as ingest stores them: with analytics consent an anonymous and a session id, cookieless only the daily hash.
   const pv = (id: string, cookieless: number) =>
-    env.DB.prepare("INSERT INTO events (site_id, id, name, category, ts, received_at, url, path, consent, cookieless) VALUES ('demo', ?1, 'pageview', 'analytics', ?2, ?2, 'https://s/', '/', '[]', ?3)").bind(id, T('10:00'), cookieless);
+    env.DB.prepare(
+      "INSERT INTO events (site_id, id, name, category, ts, received_at, url, path, consent, cookieless, anon_id, session_id, visitor_hash) VALUES ('demo', ?1, 'pageview', 'analytics', ?2, ?2, 'https://s/', '/', '[]', ?3, ?4, ?5, ?6)",
+    ).bind(id, T('10:00'), cookieless, cookieless ? null : `a-${id}`, cookieless ? null : `s-${id}`, cookieless ? `h-${id}` : null);
   await env.DB.batch([
     receipt('c1', '10:00', 'banner', CATS),
     receipt('c2', '11:00', 'banner', []),

@@ -38,12 +38,12 @@ export const siteGoals = (siteId: string): GoalMatch[] => (getSite(siteId)?.goal
 
 /**
  * FROM-clause source of the events in the range [?2, ?3) of site ?1 that complete one of `goals`: one row per (event,
- * goal), event alias `e`, goal alias `g` (`g.id`, `g.stage`). Each goal is one seek of `events_site_name` (name, then the
+ * goal), event alias `e`, goal alias `g` (`g.id`, `g.stage`, and `g.gi`: the goal's index in `goals`). Each goal is one seek of `events_site_name` (name, then the
  * path range of a page pattern), so page goals never scan every page view; only goals with props read the event's row.
  */
 export function goalEvents(goals: GoalMatch[], p: (v: unknown) => string, range = 'e.ts >= ?2 AND e.ts < ?3'): string {
   const field = (k: string) => `json_extract(value, '$.${k}') AS ${k}`;
-  return `(SELECT ${['id', 'stage', 'n', 'lo', 'hi', 'glob', 'p'].map(field).join(', ')} FROM json_each(${p(JSON.stringify(goals))})) g
+  return `(SELECT key AS gi, ${['id', 'stage', 'n', 'lo', 'hi', 'glob', 'p'].map(field).join(', ')} FROM json_each(${p(JSON.stringify(goals))})) g
   CROSS JOIN events e INDEXED BY events_site_name ON e.site_id = ?1 AND e.name = g.n AND e.path >= g.lo AND e.path < g.hi AND ${range}
     AND (g.glob IS NULL OR e.path GLOB g.glob) AND (g.p IS NULL OR (SELECT ${hasProps('r.props', 'g.p')} FROM events r WHERE r.seq = e.seq))`;
 }

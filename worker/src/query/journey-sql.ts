@@ -1,3 +1,4 @@
+import { STAGES } from '../config/kpis';
 import { eventVisitor, visitVisitor } from '../storage/visits';
 import { goalEvents, type GoalMatch } from './goals';
 
@@ -12,49 +13,54 @@ const links = 'LEFT JOIN identity_links l ON l.site_id = e.site_id AND l.anon_id
 
 /**
  * Visit rollup, one pass: per period the visits' sums (`visits`), per period and stitched visitor what the visitor did
- * (`visitors`), and campaign visits by source (`campaign`). Columns a…h mean what each kind's SELECT says.
+ * (`visitors`), and campaign visits by source (`campaign`). Columns a…h mean what each kind's SELECT says. Each period's
+ * sums are a filtered scan of the materialized rows rather than a GROUP BY cur, which would sort every row for two groups.
  */
 export const VISITS_SQL = `
 WITH v AS MATERIALIZED (
-  SELECT start_ts >= ?2 AS cur, ${visitVisitor('visits')} AS visitor, user_id, anon_id, pageviews, actions, end_ts - start_ts AS dur,
+  SELECT start_ts >= ?2 AS cur, ${visitVisitor('visits')} AS visitor, user_id IS NOT NULL AS has_user, anon_id IS NOT NULL AS has_anon, pageviews, actions, end_ts - start_ts AS dur,
     visitor_type = 'new' AS is_new, (start_ts + ?6) / 86400000 AS day, channel IN ('Social', 'Referral') AS referred,
     CASE WHEN COALESCE(utm_source, utm_medium, utm_campaign) IS NOT NULL THEN COALESCE(utm_source, source, '(not set)') END AS campaign
   FROM visits WHERE site_id = ?1 AND start_ts >= ?4 AND start_ts < ?3
 ),
-pv AS (
-  SELECT cur, visitor, max(user_id IS NOT NULL) AS reg, max(anon_id IS NOT NULL) AS anon, count(*) AS n, max(NOT is_new) AS ret,
+pv AS MATERIALIZED (
+  SELECT cur, visitor, max(has_user) AS reg, max(has_anon) AS anon, count(*) AS n, max(NOT is_new) AS ret,
     min(CASE WHEN is_new THEN day END) AS first_day, max(day) AS last_day
   FROM v GROUP BY cur, visitor
 )
-SELECT 'visits' AS k, cur, NULL AS key, count(*) AS a, sum(pageviews <= 1) AS b, sum(dur) AS c, sum(actions) AS d,
+${[1, 0].map((cur) => `SELECT 'visits' AS k, ${cur} AS cur, NULL AS key, count(*) AS a, sum(pageviews <= 1) AS b, sum(dur) AS c, sum(actions) AS d,
   sum(campaign IS NOT NULL) AS e, sum(referred) AS f, NULL AS g, NULL AS h
-FROM v GROUP BY cur
+FROM v WHERE cur = ${cur}`).join('\nUNION ALL\n')}
 UNION ALL
-SELECT 'visitors', cur, NULL, count(*), sum(first_day IS NOT NULL), sum(ret), sum(first_day IS NOT NULL AND last_day > first_day),
+${[1, 0].map((cur) => `SELECT 'visitors', ${cur}, NULL, count(*), sum(first_day IS NOT NULL), sum(ret), sum(first_day IS NOT NULL AND last_day > first_day),
   sum(reg), sum(CASE WHEN reg THEN n END), sum(NOT reg AND anon), sum(NOT reg AND NOT anon)
-FROM pv GROUP BY cur
+FROM pv WHERE cur = ${cur}`).join('\nUNION ALL\n')}
 UNION ALL
 SELECT 'campaign', cur, campaign, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM v WHERE campaign IS NOT NULL GROUP BY cur, campaign`;
+
+/** A stage's position in STAGES, in SQL: goals and stages are sorted as small integers, not strings. */
+const stageIndex = (col: string) => `CASE ${col} ${STAGES.map((s, i) => `WHEN '${s}' THEN ${i}`).join(' ')} END`;
 
 /**
  * Goals, one pass over their events from the hot window's start, deduplicated to one row per goal, period and visitor
  * (`cur` 1: the range, 0: the period before, -1: earlier): unique visitors per goal and per stage (any goal of the stage) in
  * each period (`goal`, `stage`: column a); and new customers (`new`): visitors who completed a conversion goal in the period
- * (a) and none before it, as far back as raw events go (b).
+ * (a) and none before it, as far back as raw events go (b). Goals are keyed by their index in `goals` and stages by theirs
+ * in STAGES (journey.ts maps them back): the sorts here handle integers instead of strings (about 30 ms at 1M events).
  */
 export const goalsSql = (goals: GoalMatch[], p: (v: unknown) => string) => `
 WITH gm AS MATERIALIZED (
-  SELECT g.id, g.stage, e.ts, ${visitor} AS visitor
+  SELECT g.gi, ${stageIndex('g.stage')} AS si, e.ts, ${visitor} AS visitor
   FROM ${goalEvents(goals, p, 'e.ts >= ?7 AND e.ts < ?3')} ${links}
   WHERE e.bot = 0
 ),
 w AS MATERIALIZED (
-  SELECT id, max(stage) AS stage, CASE WHEN ts >= ?2 THEN 1 WHEN ts >= ?5 THEN 0 ELSE -1 END AS cur, visitor, min(ts) AS first
-  FROM gm GROUP BY id, cur, visitor
+  SELECT gi, max(si) AS si, CASE WHEN ts >= ?2 THEN 1 WHEN ts >= ?5 THEN 0 ELSE -1 END AS cur, visitor, min(ts) AS first
+  FROM gm GROUP BY gi, cur, visitor
 ),
-nc AS (SELECT min(first) AS first, max(cur = 1) AS in_cur, max(cur = 0) AS in_prev FROM w WHERE stage = 'conversion' GROUP BY visitor)
-SELECT 'goal' AS k, cur, id AS key, count(*) AS a, NULL AS b FROM w WHERE cur >= 0 GROUP BY cur, id
-UNION ALL SELECT 'stage', cur, stage, count(DISTINCT visitor), NULL FROM w WHERE cur >= 0 GROUP BY cur, stage
+nc AS (SELECT min(first) AS first, max(cur = 1) AS in_cur, max(cur = 0) AS in_prev FROM w WHERE si = ${STAGES.indexOf('conversion')} GROUP BY visitor)
+SELECT 'goal' AS k, cur, gi AS key, count(*) AS a, NULL AS b FROM w WHERE cur >= 0 GROUP BY cur, gi
+UNION ALL SELECT 'stage', cur, si, count(DISTINCT visitor), NULL FROM w WHERE cur >= 0 GROUP BY cur, si
 UNION ALL SELECT 'new', 1, NULL, sum(in_cur), sum(in_cur AND first >= ?2) FROM nc
 UNION ALL SELECT 'new', 0, NULL, sum(in_prev), sum(in_prev AND first >= ?4) FROM nc`;
 
@@ -76,19 +82,20 @@ SELECT cur, NULL, NULL, NULL, count(DISTINCT visitor) FROM r GROUP BY cur`;
 /**
  * Impressions of `data-tp-view` elements and whether each was clicked: a click, outbound link or download in the same page
  * view, at or after the impression, whose `view`, `label` (data-tp-label) or `id` prop names the element. Impressions and
- * clicks meet by key (page view + element name) in one GROUP BY instead of a join; only clicks on the impressions' pages are
- * read (the path is in the index, the props are not). Then shares.
+ * clicks meet by key (page view + element name) in one GROUP BY instead of a join; only clicks on the impressions' pages by
+ * the same browser are read (path and anonymous id are in the index, the props and page view are not: a page view has one
+ * of each, so this drops no match; cookieless clicks are matched by path alone). Then shares.
  */
 export const ENGAGEMENT_SQL = `
 WITH im AS MATERIALIZED (
-  SELECT e.pageview_id || char(31) || json_extract(e.props, '$.view') AS key, e.path, e.ts, e.ts >= ?2 AS cur
-  FROM events e INDEXED BY events_site_name
+  SELECT e.pageview_id || char(31) || json_extract(e.props, '$.view') AS key, e.path, COALESCE(e.anon_id, '') AS anon, e.ts, e.ts >= ?2 AS cur
+  FROM events e INDEXED BY events_site_impression
   WHERE e.site_id = ?1 AND e.name = 'impression' AND e.ts >= ?5 AND e.ts < ?3 AND e.bot = 0
 ),
 cl AS MATERIALIZED (
   SELECT e.pageview_id AS pv, e.ts, e.props FROM events e INDEXED BY events_site_name
   WHERE e.site_id = ?1 AND e.name IN ('click', 'outbound', 'download') AND e.ts >= ?5 AND e.ts < ?3 AND e.bot = 0
-    AND e.path IN (SELECT path FROM im) AND e.props IS NOT NULL
+    AND (e.path, COALESCE(e.anon_id, '')) IN (SELECT path, anon FROM im) AND e.props IS NOT NULL
 ),
 u AS (
   SELECT key, ts AS imp, NULL AS clk, cur FROM im

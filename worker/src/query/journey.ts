@@ -59,7 +59,7 @@ export async function runJourney(db: D1Database, j: JourneyQuery, site: SiteConf
   // The revenue statement's rows per currency, without its buyers rows.
   const revenueRows = { results: revenueAll!.results.filter((r) => r.d1 !== null) };
   /** The value of column `col` of the row of kind `k` (and `key`), for both periods. */
-  const pick = (rows: Row[], k: string, col: string, key: string | null = null): Period => {
+  const pick = (rows: Row[], k: string, col: string, key: string | number | null = null): Period => {
     const at = (cur: number) => Number(rows.find((r) => r.k === k && Number(r.cur) === cur && (key === null || r.key === key))?.[col] ?? 0);
     return { cur: at(1), prev: at(0) };
   };
@@ -85,7 +85,8 @@ export async function runJourney(db: D1Database, j: JourneyQuery, site: SiteConf
     impressions: pick(e, 'impressions', 'a'),
     clicked: pick(e, 'impressions', 'b'),
     shares: pick(e, 'shares', 'a'),
-    stage: (s: Stage) => pick(g, 'stage', 'a', s),
+    // goalsSql keys stages and goals by their index (in STAGES, in `goals`)
+    stage: (s: Stage) => pick(g, 'stage', 'a', STAGES.indexOf(s)),
   };
   // KPIs counted from raw events: their previous value is left out (null) when the period before starts before the hot
   // window — part of it is gone from D1, and a smaller number there would read as growth.
@@ -151,7 +152,7 @@ export async function runJourney(db: D1Database, j: JourneyQuery, site: SiteConf
     stage,
     kpis: [
       ...KPIS.filter((k) => k.stage === stage).map((k) => kpi(k, values[k.id] ?? null, k.id === 'campaign_visits' ? { breakdown: campaigns } : {})),
-      ...goals.filter((x) => x.stage === stage).map((x) => kpi({ id: goalKpiId(x.id), label: site.goals.find((y) => y.id === x.id)!.name, unit: 'count' }, pick(g, 'goal', 'a', x.id))),
+      ...goals.flatMap((x, i) => (x.stage === stage ? [kpi({ id: goalKpiId(x.id), label: site.goals.find((y) => y.id === x.id)!.name, unit: 'count' }, pick(g, 'goal', 'a', i))] : [])),
     ],
   }));
   const up = upgrades!.results[0] ?? {};

@@ -6,6 +6,7 @@ import { apiError } from '../../http/errors';
 import { firstIssue } from '../../../../shared/schema';
 import { dateRangeSchema, RANGES } from '../../query/schema';
 import { DATE_BOUNDS, resolveRange } from '../../query/time';
+import { catchUpVisits } from '../../storage/visits';
 
 /**
  * `?date_range=` as a named range or `from,to`, checked by the same schema as the POST bodies, so a date is a
@@ -37,6 +38,7 @@ export const consentStatsRoute = new Hono<AppEnv>().get('/api/v1/consent', async
   const off = range.offset;
   const cats = site.categories.map((x) => x.id);
   const db = c.env.DB;
+  await catchUpVisits(db);
   const inRange = 'site_id = ?1 AND ts >= ?2 AND ts < ?3';
   const kind = `CASE WHEN method = 'banner' AND denied = '[]' THEN 'banner_accept' WHEN method = 'banner' AND granted = '[]' THEN 'banner_reject'
     WHEN method = 'banner' THEN 'banner_partial' ELSE method END`;
@@ -54,7 +56,14 @@ export const consentStatsRoute = new Hono<AppEnv>().get('/api/v1/consent', async
          ${grants('r')}`,
       )
       .bind(siteId, range.from, range.to, JSON.stringify(cats)),
-    db.prepare(`SELECT count(*) AS pageviews, sum(cookieless) AS cookieless FROM events WHERE ${inRange} AND name = 'pageview'`).bind(siteId, range.from, range.to),
+    // From the visit rollup (its full retention; bots left out, as in the stats' pageviews): a visit without anonymous and user
+    // id is cookieless, the identity spectrum's "unknown" (journey.ts).
+    db
+      .prepare(
+        `SELECT sum(pageviews) AS pageviews, sum(CASE WHEN anon_id IS NULL AND user_id IS NULL THEN pageviews END) AS cookieless
+         FROM visits WHERE site_id = ?1 AND start_ts >= ?2 AND start_ts < ?3`,
+      )
+      .bind(siteId, range.from, range.to),
     db
       .prepare(`SELECT name, sum(n) AS n FROM ingest_counts WHERE site_id = ?1 AND day >= ?2 AND day <= ?3 AND (name LIKE 'dropped_consent_%' OR name LIKE 'server_dropped_%') GROUP BY name`)
       .bind(siteId, utcDay(range.from), utcDay(range.to - 1)),
