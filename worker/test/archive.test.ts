@@ -193,6 +193,31 @@ describe('compaction', () => {
     });
   }
 
+  it('an object that is not readable Parquet is reported by erasure and left out of compaction; the rest is erased and merged', async () => {
+    const date = '2026-03-24';
+    const day = Date.parse(`${date}T09:00:00Z`);
+    const victim = id('anon');
+    const bystander = id('anon');
+    await consume([{ id: id('m'), body: message(victim, [day]) }]);
+    await consume([{ id: id('m'), body: message(bystander, [day + 1]) }]);
+    const broken = objectKey(SITE, date, 'p-broken');
+    await env.ARCHIVE.put(broken, 'PAR1 this was cut short by a failed upload');
+    try {
+      const res = await SELF.fetch(`http://collector.test/api/v1/subjects/${victim}?site_id=${SITE}&kind=anonymous`, { method: 'DELETE', headers: ADMIN });
+      expect(res.status).toBe(200);
+      const report = ((await res.json()) as { removed: { archive: Record<string, unknown> } }).removed.archive;
+      expect(report).toMatchObject({ records_removed: 1, objects_unreadable: 1, unreadable_keys: [broken] });
+      await compactSite(env, SITE, { all: true });
+      const readable = (await env.ARCHIVE.list({ prefix: datePrefix(SITE, date) })).objects.map((o) => o.key).filter((k) => k !== broken);
+      expect(readable).toHaveLength(1); // the bystander's part (the victim's went with its only row); compaction didn't fail
+      expect(await (await env.ARCHIVE.get(broken))!.text()).toBe('PAR1 this was cut short by a failed upload');
+    } finally {
+      await env.ARCHIVE.delete(broken);
+    }
+    const rows = (await partsOf(date)).flatMap((o) => o.rows);
+    expect(rows.map((r) => r.anon_id)).toEqual([bystander]);
+  });
+
   it('converts objects of the old gzip NDJSON archive into Parquet parts of their events\' days', async () => {
     const ts = Date.parse('2026-03-25T12:00:00Z');
     const line = { site_id: SITE, id: id('legacy'), name: 'pageview', custom: 0, category: 'analytics', ts, received_at: ts, anon_id: 'legacy-anon', visitor_hash: 'vh', url: 'https://x/', path: '/', bot: 0, cookieless: 0, consent: 'analytics', props: '{"a":1}' };

@@ -5,7 +5,7 @@ import { erasedAmong, type Scope } from '../privacy/tombstones';
 import { byPartition, datePrefix, objectKey, putParquet, sitePrefix, utcDate, type StoredObject } from '../storage/archive';
 import { legacyPrefix, legacyRow, parseLegacyKey, readLegacyText } from '../storage/archive-legacy';
 import { decodeParquet, type ArchivedEvent } from '../storage/parquet';
-import { deleteKeys, listAll, listDates, ObjectChanged, openParquet, rowsOf } from '../storage/r2-file';
+import { deleteKeys, listAll, listDates, ObjectChanged, openParquet, parsing, rowsOf, UnreadableObject } from '../storage/r2-file';
 import { rewriteWithout } from './erase';
 
 /**
@@ -76,7 +76,10 @@ async function checked(env: Env, site: string, out: StoredObject, rows: readonly
   }
 }
 
-/** Reads the objects (skipping any that changed since listed: the next run takes them), dedupes by event id. */
+/**
+ * Reads the objects (skipping any that changed since listed: the next run takes them, and any that isn't readable Parquet),
+ * dedupes by event id.
+ */
 async function readAll(bucket: R2Bucket, objects: readonly R2Object[]): Promise<{ rows: ArchivedEvent[]; used: R2Object[] }> {
   const rows: ArchivedEvent[] = [];
   const seen = new Set<string>();
@@ -86,10 +89,13 @@ async function readAll(bucket: R2Bucket, objects: readonly R2Object[]): Promise<
     try {
       const file = await openParquet(bucket, obj);
       if (!file) continue;
-      part = await decodeParquet(file);
+      part = await parsing(obj.key, () => decodeParquet(file));
     } catch (err) {
       if (err instanceof ObjectChanged) continue;
-      throw err;
+      if (!(err instanceof UnreadableObject)) throw err;
+      // Left where it is, out of the merge: the day's other parts are still compacted.
+      console.error(JSON.stringify({ level: 'error', msg: 'compaction: unreadable archive object left in place', key: obj.key, error: err.message }));
+      continue;
     }
     for (const r of part) {
       if (seen.has(r.id)) continue; // a redelivered batch in another composition, or a part rewritten after a merge

@@ -1,7 +1,7 @@
 import { parseKey, putParquet, sitePrefix } from '../storage/archive';
 import { legacyPrefix, packLegacy, readLegacyText } from '../storage/archive-legacy';
 import { decodeParquet, fileMetadata, type ArchivedEvent } from '../storage/parquet';
-import { listAll, ObjectChanged, openParquet } from '../storage/r2-file';
+import { listAll, ObjectChanged, openParquet, parsing, UnreadableObject } from '../storage/r2-file';
 
 /** Whose rows: any of these anonymous ids, or this user id. */
 export interface ArchiveSubject {
@@ -15,6 +15,10 @@ export interface ArchiveReport {
   objects_rewritten: number;
   objects_deleted: number;
   records_removed: number;
+  /** objects that could not be read as Parquet: whether they hold the subject is unknown (the operator must look) */
+  objects_unreadable: number;
+  /** their keys (the first 100) */
+  unreadable_keys?: string[];
 }
 
 /** hyparquet's row filter for the subject (bloom filters let it skip row groups of compacted files without reading them). */
@@ -33,7 +37,8 @@ const ATTEMPTS = 5;
  * Rewrites one Parquet object without `drop`'s rows, as a compare-and-swap on the version read: when something else
  * rewrote it meanwhile (a compaction dropping other erased subjects, another erasure), the write fails and the object
  * is read again, so no writer ever puts back rows another one removed. Deletes the object when nothing is left.
- * Returns the rows removed (0 when none matched) and whether the object went with them; null when it is gone.
+ * Returns the rows removed (0 when none matched) and whether the object went with them; null when it is gone. Throws
+ * UnreadableObject when the object isn't readable Parquet (left as it is).
  */
 export async function rewriteWithout(
   bucket: R2Bucket,
@@ -47,9 +52,12 @@ export async function rewriteWithout(
       const file = await openParquet(bucket, obj);
       if (!file) return null;
       // Cheap first: the two id columns (with the probe, only row groups whose bloom filters may hold the subject).
-      const metadata = await fileMetadata(file);
-      if (probe && (await decodeParquet(file, { columns: ['anon_id', 'user_id'], filter: probe, metadata })).length === 0) return { removed: 0, deleted: false };
-      const rows = await decodeParquet(file, { metadata });
+      const key = obj.key;
+      const metadata = await parsing(key, () => fileMetadata(file));
+      if (probe && (await parsing(key, () => decodeParquet(file, { columns: ['anon_id', 'user_id'], filter: probe, metadata }))).length === 0) {
+        return { removed: 0, deleted: false };
+      }
+      const rows = await parsing(key, () => decodeParquet(file, { metadata }));
       const keep = rows.filter((r) => !drop(r));
       if (keep.length === rows.length) return { removed: 0, deleted: false };
       if (keep.length === 0) {
@@ -73,16 +81,27 @@ export async function rewriteWithout(
 /**
  * Erases the subject from the site's archive: every Parquet object that holds it is rewritten without its rows (or
  * deleted when nothing is left), and so is every object of the old NDJSON archive not yet converted. Cost: one list
- * page per 1,000 objects, and per object its footer and two id columns (compacted files: bloom filters first).
+ * page per 1,000 objects, and per object its footer and two id columns (compacted files: bloom filters first). An object
+ * that isn't readable Parquet is counted in `objects_unreadable` with its key, and the others are erased all the same.
  */
 export async function eraseFromArchive(bucket: R2Bucket, s: ArchiveSubject): Promise<ArchiveReport> {
-  const report: ArchiveReport = { objects_scanned: 0, objects_rewritten: 0, objects_deleted: 0, records_removed: 0 };
+  const report: ArchiveReport = { objects_scanned: 0, objects_rewritten: 0, objects_deleted: 0, records_removed: 0, objects_unreadable: 0 };
   const mine = isSubjects(s);
   const probe = subjectFilter(s);
   for await (const obj of listAll(bucket, sitePrefix(s.siteId))) {
     if (!parseKey(obj.key)) continue;
     report.objects_scanned++;
-    const r = await rewriteWithout(bucket, obj, mine, probe);
+    let r: Awaited<ReturnType<typeof rewriteWithout>>;
+    try {
+      r = await rewriteWithout(bucket, obj, mine, probe);
+    } catch (err) {
+      if (!(err instanceof UnreadableObject)) throw err;
+      // The rest of the archive is still erased; this object is reported (response and log), never silently passed over.
+      report.objects_unreadable++;
+      if ((report.unreadable_keys ??= []).length < 100) report.unreadable_keys.push(obj.key);
+      console.error(JSON.stringify({ level: 'error', msg: 'erasure: unreadable archive object', site: s.siteId, key: obj.key, error: err.message }));
+      continue;
+    }
     if (!r?.removed) continue;
     report.records_removed += r.removed;
     if (r.deleted) report.objects_deleted++;

@@ -17,6 +17,27 @@ export class ObjectChanged extends Error {
 }
 
 /**
+ * An object under the archive's keys that isn't a Parquet file we can read (truncated, written by another tool, damaged).
+ * Readers skip it and say so — erasure in its report, compaction in the log — rather than failing every other object.
+ */
+export class UnreadableObject extends Error {
+  override name = 'UnreadableObject';
+  constructor(readonly key: string, cause: unknown) {
+    super(`archive object ${key} is not a readable Parquet file: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** Runs `parse` on an opened object: a failure other than the object changing meanwhile means it is unreadable. */
+export async function parsing<T>(key: string, parse: () => Promise<T>): Promise<T> {
+  try {
+    return await parse();
+  } catch (err) {
+    if (err instanceof ObjectChanged) throw err;
+    throw new UnreadableObject(key, err);
+  }
+}
+
+/**
  * A Parquet object of R2 as hyparquet's file-like object, pinned to the version `obj` describes: every ranged read
  * carries `etagMatches`, so a file rewritten meanwhile (by an erasure, a compaction) throws ObjectChanged instead of
  * mixing bytes of two versions. Returns null when the object is gone.
