@@ -60,6 +60,11 @@ async function expectTopStats(page: Page, body: object): Promise<void> {
   expect(await statValue(page, 'pageviews')).toBe(fmt.num(pageviews));
   expect(await statValue(page, 'bounce_rate')).toBe(fmt.pct(bounce));
   expect(await statValue(page, 'visit_duration')).toBe(fmt.duration(duration));
+  // The conversion rate: visitors who completed a conversion-stage goal (the demo's sign-up and purchase). Unfiltered the page
+  // reads it from the journey answer, filtered it asks the query API: either way it is this number.
+  const filters = 'filters' in body ? (body.filters as unknown[]) : [];
+  const conv = await api(h, '/api/v1/query', { site_id: 'demo', ...body, metrics: ['conversion_rate'], filters: [...filters, ['is', 'event:goal', ['signup', 'purchase']]] });
+  expect(await statValue(page, 'conversion_rate')).toBe(fmt.pct(conv.results[0].metrics[0]));
 }
 
 /** What a list shows for a query: the first 10 rows, each value formatted as the page formats it. */

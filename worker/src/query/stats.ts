@@ -70,7 +70,15 @@ function eventPlan(q: Query, tzOff: number, filters: Filter[], dims: Dimension[]
   // event:page filters narrow the scan itself.
   const pushed = scroll ? [] : filters.filter(([, dim]) => dim === 'event:name' || dim === 'event:page');
   const scan = conditions(pushed, (d) => `e.${col(d)}`, p);
-  if (revenue) scan.push('e.revenue IS NOT NULL');
+  // Revenue of goals: the goal events are sought by name and page, so instead of reading each one's row for its revenue, they
+  // are matched against the (few) events carrying revenue, read from their own covering index: only matches leave the index.
+  if (revenue) {
+    scan.push(
+      goals
+        ? 'e.seq IN (SELECT r.seq FROM events r INDEXED BY events_site_revenue WHERE r.site_id = ?1 AND r.revenue IS NOT NULL AND r.ts >= ?2 AND r.ts < ?3)'
+        : 'e.revenue IS NOT NULL',
+    );
+  }
   const where = conditions(
     filters.filter((f) => !pushed.includes(f)),
     col,
