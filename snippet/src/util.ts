@@ -42,14 +42,15 @@ export const on = (t: EventTarget, type: string, fn: (e: any) => void, opts: Add
 
 /**
  * A URL as it may leave the browser: query parameters are dropped (a GET form or a reset link puts
- * what visitors typed there) except campaign ones — utm_* and click ids (gclid, fbclid, msclkid, …);
+ * what visitors typed there) except campaign ones — utm_* and the click ids the collector keeps (its CLICK_IDS: gclid,
+ * fbclid, msclkid, li_fat_id, epik, …; clean-url.test.ts holds the two to the same list);
  * so are credentials (`user:pw@`) and the fragment (`#access_token=…`), except, with `route` (hash
  * routing), its route: what comes before a `?`, `&`, `=` or `;` (`#/cart`). The collector applies the
  * same rule to what it stores.
  */
 export function cleanUrl(href: string, route?: boolean): string {
   const u = new URL(href);
-  for (const k of [...u.searchParams.keys()]) if (!/^utm_|clk?id$|braid$/.test(k)) u.searchParams.delete(k);
+  for (const k of [...u.searchParams.keys()]) if (!/^utm_|(clk?|_fat_|rdt_c|scc)id$|braid$|^epik$/.test(k)) u.searchParams.delete(k);
   u.username = u.password = '';
   u.hash = route ? u.hash.replace(/[?&=;].*/, '') : '';
   return u.href;

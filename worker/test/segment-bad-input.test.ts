@@ -69,6 +69,13 @@ describe('bad input on the Segment-compatible endpoints never produces a 5xx', (
     await expectClientError(await SELF.fetch('http://collector.test/segment/v1/batch'), 404);
   });
 
+  it('a bulk batch of identify/alias calls: past 100 each is rejected by index, the rest of the batch goes through', async () => {
+    const calls = Array.from({ length: 101 }, (_, i) => call({ type: 'identify', userId: `u-bulk-${i}`, anonymousId: `a-bulk-${i}`, traits: {} }));
+    const answer = await batch([...calls, call({ anonymousId: 'a-bulk-track' })]);
+    expect(answer.rejected).toEqual([{ index: 100, code: 'too_many_identity_calls', message: expect.stringContaining('at most 100 identify/alias calls per batch'), field: 'batch.100.type' }]);
+    expect(answer.accepted + answer.dropped).toBe(101);
+  }, 30_000);
+
   it('a batch with only unusable calls: 400 listing each', async () => {
     const answer = await batch([{}, { type: 'track' }], { status: 400 });
     expect(answer.rejected).toHaveLength(2);

@@ -10,6 +10,13 @@ import { parseMessage, type Json, type SegmentMessage, type SegmentType } from '
 import { revenueOf } from './props';
 import { lookupSubjects } from './subjects';
 
+/**
+ * identify/alias calls one batch may make: each costs up to three D1 round trips (identity/links.ts), and a Worker
+ * invocation may make 1,000 (Workers Paid; 50 on Free). Segment's libraries send 15–20 calls a batch, so only bulk
+ * imports meet this; the calls past it are answered as rejected, the others in the batch are processed.
+ */
+export const MAX_IDENTITY_CALLS = 100;
+
 /** The answer to every `/segment/v1/*` call: Segment's `success`, and what became of each call. */
 export interface ServerAnswer {
   /** Segment's flag: true with a 200 */
@@ -59,6 +66,7 @@ export async function ingestCalls(c: Calls): Promise<{ status: 200 | 400; answer
   const oldest = now - site.retention_days.events * 86_400_000;
 
   const valid: { index: number; m: SegmentMessage; revenue: number | null; currency: string | null }[] = [];
+  let identityCalls = 0;
   for (const [index, raw] of c.items.entries()) {
     const r = await parseMessage(raw, { type: c.type, context: c.context, sentAt: c.sentAt, now, oldest });
     if (!r.ok) {
@@ -77,6 +85,14 @@ export async function ingestCalls(c: Calls): Promise<{ status: 200 | 400; answer
         reject(index, { code: 'missing_identity', message: 'a browser write key needs anonymousId (user ids are ignored)', field: 'anonymousId' });
         continue;
       }
+    }
+    if ((m.type === 'identify' || m.type === 'alias') && m.userId && ++identityCalls > MAX_IDENTITY_CALLS) {
+      reject(index, {
+        code: 'too_many_identity_calls',
+        message: `at most ${MAX_IDENTITY_CALLS} identify/alias calls per batch (each writes the identity graph at once, and a Worker invocation makes at most 1,000 D1 queries): send the rest in another batch`,
+        field: 'type',
+      });
+      continue;
     }
     const money = m.type === 'track' || m.type === 'page' || m.type === 'screen' ? revenueOf(m.properties) : { ok: true as const, revenue: null, currency: null };
     if (!money.ok) {
