@@ -130,4 +130,18 @@ describe('past the hot window, exports, erasure and profiles read the archive', 
     const p2 = (await (await api(`/api/v1/profiles/${user}?site_id=demo&limit=1&cursor=${p1.timeline.next_cursor}`)).json()) as any;
     expect(p2.timeline.events.map((e: { id: string }) => e.id)).toEqual([fresh.id]);
   });
+
+  it('a profile finds archived server-side events that carry the user id and no anonymous id', async () => {
+    const user = id('cust');
+    const ts = Date.now() - (HOT + 7) * DAY;
+    const server: ArchivedEvent = { ...row({ anon_id: 'none', ts }), anon_id: null, user_id: user, session_id: null, name: 'Order Completed', custom: 1, sent_from: 'server' };
+    await putParquet(env.ARCHIVE, objectKey('demo', utcDate(ts), `p-${id('t')}`), [server]);
+    // Its visit in the rollup, as the fold makes it for an event without session or anonymous id.
+    await env.DB.prepare('INSERT INTO visits (site_id, visit, start_ts, end_ts, user_id, pageviews, events) VALUES (?1, ?2, ?3, ?3, ?4, 0, 1)')
+      .bind('demo', `h:${server.id}`, ts, user)
+      .run();
+    const res = await api(`/api/v1/profiles/${user}?site_id=demo`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as any).timeline.events).toEqual([expect.objectContaining({ id: server.id, name: 'Order Completed' })]);
+  });
 });

@@ -2,20 +2,26 @@ import { datePrefix, parseKey, sitePrefix, utcDate } from '../storage/archive';
 import { legacyPrefix, legacyRow, parseLegacyKey, readLegacyText } from '../storage/archive-legacy';
 import { decodeParquet, type ArchivedEvent } from '../storage/parquet';
 import { listAll, listDates, ObjectChanged, openParquet } from '../storage/r2-file';
+import { visitVisitor } from '../storage/visits';
 import { isSubjects, subjectFilter, type ArchiveSubject } from './erase';
 
 const DAY = 86_400_000;
 
 /**
- * UTC days on which these anonymous ids had visits starting before `before` — from the visit rollup, which keeps the
- * full retention and is indexed by anonymous id — so a reader opens only those partitions. A visit past midnight
- * counts both days. Bot-flagged events (not in the rollups) are not found this way: a DSAR export reads every day.
+ * UTC days on which these anonymous ids — or the user, whose server-side events may carry no anonymous id — had visits
+ * starting before `before`, from the visit rollup (full retention; indexed by anonymous id and by stitched visitor, which
+ * is the user id wherever one is set), so a reader opens only those partitions. A visit past midnight counts both days.
+ * Bot-flagged events (not in the rollups) are not found this way: a DSAR export reads every day.
  */
-export async function activeDays(db: D1Database, siteId: string, anonIds: readonly string[], before: number): Promise<string[]> {
-  if (!anonIds.length) return [];
+export async function activeDays(db: D1Database, siteId: string, anonIds: readonly string[], before: number, userId: string | null = null): Promise<string[]> {
+  if (!anonIds.length && !userId) return [];
   const { results } = await db
-    .prepare('SELECT start_ts, end_ts FROM visits WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2)) AND start_ts < ?3')
-    .bind(siteId, JSON.stringify(anonIds), before)
+    .prepare(
+      `SELECT start_ts, end_ts FROM visits WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2)) AND start_ts < ?3
+       UNION ALL
+       SELECT start_ts, end_ts FROM visits WHERE site_id = ?1 AND ${visitVisitor('visits')} = ?4 AND start_ts < ?3`,
+    )
+    .bind(siteId, JSON.stringify(anonIds), before, userId)
     .all<{ start_ts: number; end_ts: number }>();
   return [...new Set(results.flatMap((v) => [utcDate(v.start_ts), utcDate(v.end_ts)]))];
 }

@@ -79,7 +79,7 @@ export async function exportSubject(db: D1Database, s: Subject, browserOnly = fa
   const events: Record<string, unknown>[] = [];
   if (archive) {
     const who = browserOnly ? { ...s, userId: null } : s;
-    const days = archive.narrow ? await activeDays(db, s.siteId, s.anonIds, archive.before) : undefined;
+    const days = archive.narrow ? await activeDays(db, s.siteId, s.anonIds, archive.before, who.userId) : undefined;
     if (!days || days.length) events.push(...(await archivedEventsOf(archive.bucket, who, archive.before, days)).map(parse));
   }
   const archived = new Set(events.map((e) => e.id));

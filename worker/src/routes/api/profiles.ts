@@ -45,7 +45,7 @@ export const profilesRoute = new Hono<AppEnv>().get('/api/v1/profiles/:userId', 
   const anonIds = JSON.stringify(links.map((l) => l.anon_id));
   // D1 answers from where retention removed raw events on; before it, the archive (storage/hot-window.ts archiveBefore).
   const cut = await archiveBefore(c.env, siteId);
-  const days = cut ? await activeDays(db, siteId, links.map((l) => l.anon_id), cut) : [];
+  const days = cut ? await activeDays(db, siteId, links.map((l) => l.anon_id), cut, userId) : [];
   const older = days.length ? await archivedEventsOf(c.env.ARCHIVE, { siteId, userId, anonIds: links.map((l) => l.anon_id) }, cut, days) : [];
   // The user's events: by the graph (any linked anonymous id) or carrying the user id.
   const mine = `site_id = ?1 AND (user_id = ?2 OR anon_id IN (SELECT value FROM json_each(?3))) AND ts >= ${cut}`;
