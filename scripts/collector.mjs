@@ -3,6 +3,7 @@
 // wrangler.toml describes the deployable Worker; what only local development has (dev keys, demo site and routes)
 // is added here, from scripts/dev-defaults.mjs.
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { unstable_startWorker } from 'wrangler';
 import { checkConfig } from './check-config.mjs';
@@ -22,6 +23,26 @@ export function migrate(persistTo) {
     env: { ...process.env, CI: 'true' },
   });
   if (r.status !== 0) throw new Error(`migrations failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+/**
+ * Runs the SQL text against the local D1 stored under `persistTo` (through a temporary file: `wrangler d1 execute --file`
+ * takes statements of any size). Used by the sample data and the benchmarks' bulk loads.
+ */
+export function executeSql(persistTo, sql, what = 'SQL') {
+  mkdirSync(persistTo, { recursive: true });
+  const file = path.join(persistTo, `execute-${process.pid}.sql`);
+  writeFileSync(file, sql);
+  try {
+    const r = spawnSync(process.execPath, [wranglerBin, 'd1', 'execute', 'DB', '--local', '--persist-to', persistTo, '--file', file], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' },
+    });
+    if (r.status !== 0) throw new Error(`${what} failed:\n${r.stdout}\n${r.stderr}`);
+  } finally {
+    rmSync(file, { force: true });
+  }
 }
 
 /** Thrown by startCollector when config/sites.json is invalid; the message names every bad key. */

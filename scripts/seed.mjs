@@ -8,10 +8,9 @@
 // referrals and directly; browsing the demo's pages (home, pricing, sign-up, the shop app), clicking, scrolling, downloading
 // the brochure, signing up and buying (EUR revenue); a consent receipt per visitor (some refuse — they leave no events);
 // 1 in 8 logs in, among them the customers `cust_1234` and `cust_5678` of the README's profile and erasure examples.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { root } from './collector.mjs';
+import { executeSql } from './collector.mjs';
 
 const DAY = 86_400_000;
 const ORIGIN = 'http://127.0.0.1:8787';
@@ -170,16 +169,7 @@ export function seedOnce(persistTo, log = () => {}) {
   if (process.env.TP_SEED === '0' || existsSync(marker)) return null;
   const sample = sampleSql();
   log(`seeding sample data: ${sample.events.toLocaleString('en')} events of ${sample.visitors.toLocaleString('en')} visitors over the last 30 days (TP_SEED=0 skips)…`);
-  mkdirSync(persistTo, { recursive: true });
-  const file = path.join(persistTo, 'sample.sql');
-  writeFileSync(file, sample.sql);
-  const r = spawnSync(process.execPath, [path.join(root, 'node_modules/wrangler/bin/wrangler.js'), 'd1', 'execute', 'DB', '--local', '--persist-to', persistTo, '--file', file], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
-  });
-  rmSync(file, { force: true });
-  if (r.status !== 0) throw new Error(`seeding failed:\n${r.stdout}\n${r.stderr}`);
+  executeSql(persistTo, sample.sql, 'seeding');
   writeFileSync(marker, new Date().toISOString());
   return sample;
 }

@@ -2,21 +2,14 @@
 // 30 days into a fresh local D1 (generated inside SQLite), starts the collector, signs in once in real Chromium and then
 // opens the dashboard (last 30 days, a 3-step funnel in the URL) BENCH_RUNS times, each in a fresh page. A render is
 // complete when every panel has answered (no region is aria-busy). Goal: p50 ≤ 1.5 s.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { migrate, root, startCollector } from '../../scripts/collector.mjs';
+import { startCollector } from '../../scripts/collector.mjs';
+import { benchDatabase } from './bench-db.mjs';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const DAY = 86_400_000;
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-// BENCH_STATE=dir keeps the loaded database there and reuses it on the next run (its events age: reload after a day).
-const dir = process.env.BENCH_STATE ? path.resolve(process.env.BENCH_STATE) : mkdtempSync(path.join(tmpdir(), 'tp-bench-dash-'));
-const state = path.join(dir, 'state');
-const loaded = path.join(dir, `loaded-${EVENTS}`);
 const now = Date.now();
 const start = now - 30 * DAY;
 const step = Math.floor((30 * DAY) / EVENTS);
@@ -59,29 +52,16 @@ function recordPanels() {
   }).observe(document, { subtree: true, attributes: true, attributeFilter: ['aria-busy'] });
 }
 
+// BENCH_STATE=dir keeps the loaded database there for the next run (bench-db.mjs).
+const db = benchDatabase('tp-bench-dash-', EVENTS, sql);
 try {
-  migrate(state);
-  if (!existsSync(loaded)) load();
-  await run();
+  await run(db.state);
 } finally {
-  if (!process.env.BENCH_STATE) rmSync(dir, { recursive: true, force: true });
+  db.cleanup();
 }
 
-function load() {
-  const file = path.join(dir, 'load.sql');
-  writeFileSync(file, sql);
-  const t0 = performance.now();
-  const load = spawnSync(process.execPath, [path.join(root, 'node_modules/wrangler/bin/wrangler.js'), 'd1', 'execute', 'DB', '--local', '--persist-to', state, '--file', file], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
-  });
-  if (load.status !== 0) throw new Error(`load failed:\n${load.stdout}\n${load.stderr}`);
-  console.log(`Loaded ${EVENTS.toLocaleString('en')} events over 30 days in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  writeFileSync(loaded, '');
-}
 
-async function run() {
+async function run(state) {
   const collector = await startCollector({ port: 8843, persistTo: state, logLevel: 'error' });
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', `--user-agent=${UA}`] });
   try {

@@ -1,19 +1,12 @@
 // npm run bench:query — loads 1,000,000 synthetic events over the last 30 days into a fresh local D1
 // (generated inside SQLite), starts the collector, and prints p50/p95 of the marketer queries next to
 // a baseline measured in the same run (the cheapest authorized API call). Goal: p50 ≤ 300 ms each.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { migrate, root, startCollector } from '../../scripts/collector.mjs';
+import { startCollector } from '../../scripts/collector.mjs';
+import { benchDatabase } from './bench-db.mjs';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const DAY = 86_400_000;
-// BENCH_STATE=dir keeps the loaded database there and reuses it on the next run (its events age: reload after a day).
-const dir = process.env.BENCH_STATE ? path.resolve(process.env.BENCH_STATE) : mkdtempSync(path.join(tmpdir(), 'tp-bench-q-'));
-const state = path.join(dir, 'state');
-const loaded = path.join(dir, `loaded-${EVENTS}`);
 const now = Date.now();
 const start = now - 30 * DAY;
 const step = Math.floor((30 * DAY) / EVENTS);
@@ -53,29 +46,16 @@ SELECT 'demo', 'a' || n, 'u' || (n / 20), ${start} + (n * 48271) % ${30 * DAY}, 
 const fmt = (ms) => `${ms.toFixed(0).padStart(6)} ms`;
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
+// BENCH_STATE=dir keeps the loaded database there for the next run (bench-db.mjs).
+const db = benchDatabase('tp-bench-q-', EVENTS, sql);
 try {
-  migrate(state);
-  if (!existsSync(loaded)) load();
-  await run();
+  await run(db.state);
 } finally {
-  if (!process.env.BENCH_STATE) rmSync(dir, { recursive: true, force: true });
+  db.cleanup();
 }
 
-function load() {
-  const file = path.join(dir, 'load.sql');
-  writeFileSync(file, sql);
-  const t0 = performance.now();
-  const load = spawnSync(process.execPath, [path.join(root, 'node_modules/wrangler/bin/wrangler.js'), 'd1', 'execute', 'DB', '--local', '--persist-to', state, '--file', file], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
-  });
-  if (load.status !== 0) throw new Error(`load failed:\n${load.stdout}\n${load.stderr}`);
-  console.log(`Loaded ${EVENTS.toLocaleString('en')} events over 30 days in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  writeFileSync(loaded, '');
-}
 
-async function run() {
+async function run(state) {
   const collector = await startCollector({ port: 8831, persistTo: state, logLevel: 'error' });
   const headers = { authorization: 'Bearer dev-admin-key', 'content-type': 'application/json' };
   const cases = [
