@@ -115,6 +115,9 @@ export async function acceptAll(page: Page): Promise<void> {
   const answered = page.waitForResponse((r) => r.url().endsWith('/v1/consent'));
   await page.getByRole('button', { name: 'Accept all' }).click();
   await answered;
+  // The snippet reads the answer's body, then stores the token and drops the pending receipt: a test that reads the token
+  // right after the response (to send a hand-written batch) must wait for that.
+  await page.waitForFunction(() => !JSON.parse(localStorage.getItem('tp_consent') ?? '{}').p);
 }
 
 /** Everything the page has stored on the device: localStorage keys and IndexedDB databases. */

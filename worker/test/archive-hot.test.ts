@@ -104,6 +104,9 @@ describe('past the hot window, exports, erasure and profiles read the archive', 
     expect(exp.events).toEqual([expect.objectContaining({ id: old.id, ts: old.ts, anon_id: anon, props: { k: 'v' } })]);
     const del = (await (await api(`/api/v1/subjects/${anon}?site_id=demo&kind=anonymous`, { method: 'DELETE' })).json()) as any;
     expect(del.removed.archive).toMatchObject({ records_removed: 1 });
+    // Its visit, kept by the rollups past the hot window, goes too (it was found through D1's events only, which had none).
+    expect(del.removed.visits).toBe(1);
+    expect(await env.DB.prepare('SELECT count(*) AS n FROM visits WHERE anon_id = ?1').bind(anon).first('n')).toBe(0);
     const left = (await archiveObjects(`events/site=demo/date=${utcDate(old.ts)}/`)).flatMap((o) => o.rows);
     expect(left.filter((r) => r.anon_id === anon)).toEqual([]);
   });

@@ -2,6 +2,8 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF }
 import { parquetMetadata } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { compactSite } from '../src/archive/compact';
+import { rewriteWithout } from '../src/archive/erase';
+import { ReadFailed } from '../src/storage/r2-file';
 import { sha256Hex } from '../src/crypto/hmac';
 import { handleQueue } from '../src/pipeline/consume';
 import { datePrefix, objectKey, putParquet } from '../src/storage/archive';
@@ -216,6 +218,24 @@ describe('compaction', () => {
     }
     const rows = (await partsOf(date)).flatMap((o) => o.rows);
     expect(rows.map((r) => r.anon_id)).toEqual([bystander]);
+  });
+
+  it('an R2 read failing while an object is decoded is not taken for an unreadable object: the rewrite fails, to be retried', async () => {
+    const date = '2026-03-28';
+    await consume([{ id: id('m'), body: message(id('anon'), [Date.parse(`${date}T09:00:00Z`)]) }]);
+    const [obj] = (await env.ARCHIVE.list({ prefix: datePrefix(SITE, date) })).objects;
+    // R2 answers whole reads but fails every ranged one; the size makes the reader take ranges (as for a file over 2 MiB).
+    const flaky = new Proxy(env.ARCHIVE, {
+      get(target, prop) {
+        if (prop === 'get') {
+          return (key: string, opts?: R2GetOptions) => (opts?.range ? Promise.reject(new Error('R2 is having a moment')) : target.get(key, opts));
+        }
+        const v = Reflect.get(target, prop) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    await expect(rewriteWithout(flaky, { key: obj!.key, size: 3 * 1024 * 1024, etag: obj!.etag }, () => true)).rejects.toBeInstanceOf(ReadFailed);
+    expect((await partsOf(date)).flatMap((o) => o.rows)).toHaveLength(1); // untouched
   });
 
   it('converts objects of the old gzip NDJSON archive into Parquet parts of their events\' days', async () => {

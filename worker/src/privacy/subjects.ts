@@ -1,7 +1,7 @@
 import { eraseFromArchive, type ArchiveReport } from '../archive/erase';
 import { activeDays, archivedEventsOf } from '../archive/history';
 import { linksOf } from '../identity/links';
-import { forgetVisits } from '../storage/visits';
+import { forgetVisits, visitVisitor } from '../storage/visits';
 import { tombstoneStatements, type Reason } from './tombstones';
 
 /** Whose data: a user (with every anonymous id linked to it) or one anonymous id. */
@@ -48,6 +48,12 @@ export async function resolveSubject(db: D1Database, siteId: string, id: string,
 }
 
 const ids = (s: Subject) => JSON.stringify(s.anonIds);
+/**
+ * The subject's visits in the rollups, by the ids they carry (index `visits_site_anon`, and `visits_site_visitor` for the user:
+ * a visit with a user id has it as its stitched visitor).
+ */
+const SUBJECT_VISITS = `SELECT site_id, visit FROM visits WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))
+  UNION SELECT site_id, visit FROM visits WHERE site_id = ?1 AND ${visitVisitor('visits')} = ?3 AND user_id = ?3`;
 /** Events of the subject: under any of its anonymous ids, or carrying its user id. */
 const EVENTS_WHERE = `site_id = ?1 AND (anon_id IN (SELECT value FROM json_each(?2)) OR (?3 IS NOT NULL AND user_id = ?3))`;
 
@@ -154,6 +160,9 @@ export async function eraseSubject(db: D1Database, bucket: R2Bucket, s: Subject,
     // The subject's visits go before their events (the statement finds them through the events).
     ...forgetVisits(db, EVENTS_WHERE, s.siteId, ids(s), user),
     db.prepare(`DELETE FROM events WHERE ${EVENTS_WHERE}`).bind(s.siteId, ids(s), user),
+    // Visits whose events already left D1 (past the hot window: the rollups keep the full retention) are found by the ids
+    // they carry: pages first (through their visit), then the visits.
+    ...['visit_pages', 'visits'].map((table) => db.prepare(`DELETE FROM ${table} WHERE (site_id, visit) IN (${SUBJECT_VISITS})`).bind(s.siteId, ids(s), user)),
     db.prepare('DELETE FROM identity_links WHERE site_id = ?1 AND (anon_id IN (SELECT value FROM json_each(?2)) OR user_id = ?3)').bind(s.siteId, ids(s), user),
     db.prepare('DELETE FROM user_traits WHERE site_id = ?1 AND user_id = ?2').bind(s.siteId, user),
     db.prepare('DELETE FROM identify_attempts WHERE site_id = ?1 AND (anon_id IN (SELECT value FROM json_each(?2)) OR user_id = ?3)').bind(s.siteId, ids(s), user),
@@ -166,12 +175,12 @@ export async function eraseSubject(db: D1Database, bucket: R2Bucket, s: Subject,
   return {
     tombstones: tomb.length,
     events: n(t),
-    visits: n(t - 1),
-    identity_links: n(t + 1),
-    traits: n(t + 2),
-    identify_attempts: n(t + 3),
-    browser_secrets: n(t + 4),
-    receipts_anonymized: n(t + 6),
+    visits: n(t - 1) + n(t + 2),
+    identity_links: n(t + 3),
+    traits: n(t + 4),
+    identify_attempts: n(t + 5),
+    browser_secrets: n(t + 6),
+    receipts_anonymized: n(t + 8),
     archive: await eraseFromArchive(bucket, s),
   };
 }

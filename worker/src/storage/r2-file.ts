@@ -27,12 +27,26 @@ export class UnreadableObject extends Error {
   }
 }
 
-/** Runs `parse` on an opened object: a failure other than the object changing meanwhile means it is unreadable. */
+/**
+ * R2 failed to serve a range of an object being decoded (a transient error, a limit): the object may be fine, so this is
+ * never taken for an unreadable one — the caller fails and is retried.
+ */
+export class ReadFailed extends Error {
+  override name = 'ReadFailed';
+  constructor(readonly key: string, cause: unknown) {
+    super(`reading archive object ${key} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/**
+ * Runs `parse` on an opened object: a failure of the decoder itself means the object is unreadable; the object changing
+ * meanwhile or R2 failing to serve a range (ReadFailed) are rethrown as they are.
+ */
 export async function parsing<T>(key: string, parse: () => Promise<T>): Promise<T> {
   try {
     return await parse();
   } catch (err) {
-    if (err instanceof ObjectChanged) throw err;
+    if (err instanceof ObjectChanged || err instanceof ReadFailed) throw err;
     throw new UnreadableObject(key, err);
   }
 }
@@ -52,9 +66,18 @@ export async function openParquet(bucket: R2Bucket, obj: { key: string; size: nu
   return {
     byteLength: obj.size,
     async slice(start: number, end = obj.size) {
-      const part = await bucket.get(obj.key, { range: { offset: start, length: end - start }, onlyIf: { etagMatches: obj.etag } });
+      let part: R2Object | R2ObjectBody | null;
+      try {
+        part = await bucket.get(obj.key, { range: { offset: start, length: end - start }, onlyIf: { etagMatches: obj.etag } });
+      } catch (err) {
+        throw new ReadFailed(obj.key, err);
+      }
       if (!part || !('body' in part)) throw new ObjectChanged(obj.key);
-      return part.arrayBuffer();
+      try {
+        return await part.arrayBuffer();
+      } catch (err) {
+        throw new ReadFailed(obj.key, err);
+      }
     },
   };
 }
