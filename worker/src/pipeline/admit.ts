@@ -13,11 +13,10 @@ import { decisionsStatement, latestDecisions, type Decision } from '../consent/o
  *   stores nothing its visitor withdrew.
  */
 export interface Admission {
-  /**
-   * The rows of `m` that may be stored, and counts of the others by reason. A row whose anonymous id is linked carries the
-   * linked user (read in the same query), never the client's claim: D1, the archive and destinations store the same user id.
-   */
+  /** the rows of `m` that may be stored, and counts of the others by reason */
   admit(m: EventsMessage, rows: EventRow[]): { rows: EventRow[]; dropped: Record<string, number> };
+  /** The user an anonymous id is linked to (read in the same query): what D1's insert stores, for the archive's rows. */
+  linkedUser(site: string, anonId: string): string | null;
 }
 
 interface Latest {
@@ -88,6 +87,7 @@ export async function admission(db: D1Database, messages: EventsMessage[]): Prom
   };
 
   return {
+    linkedUser: (site, anonId) => users.get(`${site}\t${anonId}`) ?? null,
     admit(m, rows) {
       const dropped: Record<string, number> = {};
       const bump = (k: string) => (dropped[k] = (dropped[k] ?? 0) + 1);
@@ -101,12 +101,7 @@ export async function admission(db: D1Database, messages: EventsMessage[]): Prom
         if (d && !d.granted.includes(r.category)) return bump(`dropped_withdrawn_${r.category}`), false;
         return true;
       });
-      // The graph's user where the anonymous id is linked; a row's own user id (a server call naming no anonymous id) otherwise.
-      const linked = keep.map((r) => {
-        const user = r.anon_id ? users.get(`${r.site_id}\t${r.anon_id}`) : undefined;
-        return user ? { ...r, user_id: user } : r;
-      });
-      return { rows: linked, dropped };
+      return { rows: keep, dropped };
     },
   };
 }

@@ -8,7 +8,7 @@ import { archiveEvents } from '../storage/archive-sink';
 import { insertCounts, insertEvents, type CountRow } from '../storage/events-store';
 import { unitsOf, type DeliveryMessage, type EventRow, type EventsMessage, type QueueMessage, type ServerEventsMessage } from '../storage/messages';
 import { foldVisits } from '../storage/visits';
-import { admission, admitAll } from './admit';
+import { admission, admitAll, type Admission } from './admit';
 
 type StoreMessage = Message<EventsMessage | ServerEventsMessage>;
 /** A message with the rows admission let through and the counts to record for it. */
@@ -44,8 +44,9 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
 async function storeMessages(messages: StoreMessage[], env: Env): Promise<void> {
   if (messages.length === 0) return;
   let admitted: Admitted[];
+  let gate: Admission;
   try {
-    const gate = await admission(env.DB, messages.flatMap((m) => unitsOf(m.body)));
+    gate = await admission(env.DB, messages.flatMap((m) => unitsOf(m.body)));
     admitted = messages.map((m) => {
       const { rows, dropped } = admitAll(gate, m.body);
       const counts = Object.entries({ ...m.body.counts, ...dropped })
@@ -75,7 +76,7 @@ async function storeMessages(messages: StoreMessage[], env: Env): Promise<void> 
       }
     }
   }
-  await afterStore(stored, env);
+  await afterStore(stored, env, gate);
 }
 
 function writeD1(admitted: Admitted[], db: D1Database): Promise<unknown> {
@@ -89,11 +90,15 @@ function writeD1(admitted: Admitted[], db: D1Database): Promise<unknown> {
   return statements.length ? db.batch(statements) : Promise.resolve();
 }
 
-async function afterStore(admitted: Admitted[], env: Env): Promise<void> {
+async function afterStore(admitted: Admitted[], env: Env, gate: Admission): Promise<void> {
   const rows = admitted.flatMap((a) => a.rows);
   try {
-    // The rows carry the user id admission gave them (from the identity graph, never the client's claim), as D1 has them.
-    await archiveEvents(env, rows, await batchName(admitted.map((a) => a.m.id)));
+    // The archive's rows carry the user id D1's insert gave them (from the identity graph, never the client's claim).
+    const linked = rows.map((r) => {
+      const u = r.anon_id ? gate.linkedUser(r.site_id, r.anon_id) : null;
+      return u ? { ...r, user_id: u } : r;
+    });
+    await archiveEvents(env, linked, await batchName(admitted.map((a) => a.m.id)));
     const fanOut = new Map<string, EventRow[]>();
     for (const r of rows) {
       const list = fanOut.get(r.site_id);

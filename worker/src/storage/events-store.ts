@@ -18,11 +18,15 @@ export interface CountRow {
 
 /**
  * Idempotent: a row whose (site_id, id) exists is skipped, so a redelivered batch never duplicates.
- * `user_id` is what admission set (pipeline/admit.ts): the identity graph's user for a linked anonymous id, never the
- * client's claim; the row's own only where the graph has nothing to say (a server call naming no anonymous id). A link
- * written after admission read the graph reaches these rows at query time (stats stitch through identity_links).
+ * `user_id` comes from the identity graph, never from the client's claim: a batch saying "I am
+ * user X" is attributed to X only if its anonymous id was linked to X by a verified identify.
+ * The row's own `user_id` is used only where the graph has nothing to say: the Segment-compatible API sets it
+ * for calls that name no anonymous id (a site's back end naming its own user); the snippet's rows never carry one.
  */
-export const insertEvents = (db: D1Database, rows: EventRow[]) => jsonInsert(db, 'events', EVENT_COLUMNS, rows);
+export const insertEvents = (db: D1Database, rows: EventRow[]) =>
+  jsonInsert(db, 'events', EVENT_COLUMNS, rows, {
+    exprs: { user_id: 'COALESCE((SELECT l.user_id FROM identity_links l WHERE l.site_id = $.site_id AND l.anon_id = $.anon_id), $.user_id)' },
+  });
 
 export const insertCounts = (db: D1Database, rows: CountRow[]) =>
   jsonInsert(db, 'ingest_counts', ['site_id', 'message_id', 'name', 'day', 'n'], rows);
