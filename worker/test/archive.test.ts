@@ -3,6 +3,7 @@ import { parquetMetadata } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { compactSite } from '../src/archive/compact';
 import { rewriteWithout } from '../src/archive/erase';
+import { eraseSubject } from '../src/privacy/subjects';
 import { ReadFailed } from '../src/storage/r2-file';
 import { sha256Hex } from '../src/crypto/hmac';
 import { handleQueue } from '../src/pipeline/consume';
@@ -218,6 +219,36 @@ describe('compaction', () => {
     }
     const rows = (await partsOf(date)).flatMap((o) => o.rows);
     expect(rows.map((r) => r.anon_id)).toEqual([bystander]);
+  });
+
+  it('an erasure committing between the consumer\'s admission and its write: nothing of the subject is stored, archived or sent', async () => {
+    const date = '2026-03-29';
+    const victim = id('anon');
+    const bystander = id('anon');
+    // D1 as the consumer sees it, with the erasure landing right before its second round trip (the write).
+    let calls = 0;
+    const racing = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === 'batch') {
+          return async (statements: D1PreparedStatement[]) => {
+            if (++calls === 2) await eraseSubject(env.DB, env.ARCHIVE, { siteId: SITE, anonIds: [victim], userId: null }, Date.now());
+            return target.batch(statements);
+          };
+        }
+        const v = Reflect.get(target, prop) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const day = Date.parse(`${date}T09:00:00Z`);
+    const batch = createMessageBatch<QueueMessage>('tp-events', [
+      { id: id('m'), body: message(victim, [day, day + 1]), timestamp: new Date(), attempts: 1 },
+      { id: id('m'), body: message(bystander, [day + 2]), timestamp: new Date(), attempts: 1 },
+    ]);
+    await handleQueue(batch, { ...env, DB: racing });
+    expect(calls).toBeGreaterThanOrEqual(2);
+    const stored = await env.DB.prepare('SELECT anon_id FROM events WHERE anon_id IN (?1, ?2)').bind(victim, bystander).all<{ anon_id: string }>();
+    expect(stored.results.map((r) => r.anon_id)).toEqual([bystander]);
+    expect((await partsOf(date)).flatMap((o) => o.rows).map((r) => r.anon_id)).toEqual([bystander]);
   });
 
   it('an R2 read failing while an object is decoded is not taken for an unreadable object: the rewrite fails, to be retried', async () => {

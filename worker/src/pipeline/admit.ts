@@ -1,3 +1,4 @@
+import type { RowSubjects } from '../storage/events-store';
 import { toRows, unitsOf, type EventRow, type EventsMessage, type ServerEventsMessage } from '../storage/messages';
 import { subjectKeys, TOMBSTONE_MATCH, type Scope } from '../privacy/tombstones';
 import { decisionsStatement, latestDecisions, type Decision } from '../consent/on-record';
@@ -11,12 +12,14 @@ import { decisionsStatement, latestDecisions, type Decision } from '../consent/o
  * - rows of an anonymous id keep only what that id's own latest decision grants (the receipts naming it, which needed
  *   its browser secret: consent/on-record.ts), whichever token carried them: someone else's valid token, naming the id,
  *   stores nothing its visitor withdrew.
+ * Tombstones are checked once more by the insert itself, in the write's transaction (storage/events-store.ts): an erasure
+ * that commits between this read and the write still wins.
  */
 export interface Admission {
   /** the rows of `m` that may be stored, and counts of the others by reason */
   admit(m: EventsMessage, rows: EventRow[]): { rows: EventRow[]; dropped: Record<string, number> };
-  /** The user an anonymous id is linked to (read in the same query): what D1's insert stores, for the archive's rows. */
-  linkedUser(site: string, anonId: string): string | null;
+  /** The tombstone keys of a row's ids, for the insert's own check (storage/events-store.ts). */
+  subjectsOf(r: EventRow): RowSubjects;
 }
 
 interface Latest {
@@ -50,7 +53,7 @@ export async function admission(db: D1Database, messages: EventsMessage[]): Prom
   const subjects = [...anons, ...userSubjects];
   const anonsBySite = new Map<string, string[]>();
   for (const s of anons.values()) anonsBySite.set(s.site, [...(anonsBySite.get(s.site) ?? []), s.anon!]);
-  const [tombs, states, links, ...decisions] = await db.batch<{ site_id: string; subject?: string; consent_id?: string; receipt_id?: string; granted?: string; decided_at?: number; anon_id?: string; user_id?: string }>([
+  const [tombs, states, ...decisions] = await db.batch<{ site_id: string; subject?: string; consent_id?: string; receipt_id?: string; granted?: string; decided_at?: number }>([
     db
       .prepare(
         `SELECT j.key AS i FROM tombstones t JOIN json_each(?1) j ON t.site_id = json_extract(j.value, '$.site') AND ${TOMBSTONE_MATCH}`,
@@ -62,15 +65,8 @@ export async function admission(db: D1Database, messages: EventsMessage[]): Prom
          ON s.site_id = json_extract(j.value, '$.site') AND s.consent_id = json_extract(j.value, '$.consent')`,
       )
       .bind(JSON.stringify([...consents.values()])),
-    db
-      .prepare(
-        `SELECT l.site_id, l.anon_id, l.user_id FROM identity_links l JOIN json_each(?1) j
-         ON l.site_id = json_extract(j.value, '$.site') AND l.anon_id = json_extract(j.value, '$.anon')`,
-      )
-      .bind(JSON.stringify([...anons.values()])),
     ...[...anonsBySite].map(([site, ids]) => decisionsStatement(db, site, ids, [])),
   ]);
-  const users = new Map(links!.results.map((r) => [`${r.site_id}\t${r.anon_id}`, r.user_id!]));
   const dead = new Set(tombs!.results.map((r) => subjects[Number((r as { i?: number }).i)]![0]));
   const latest = new Map<string, Latest>(
     states!.results.map((r) => [`${r.site_id}\t${r.consent_id}`, { receipt_id: r.receipt_id!, granted: JSON.parse(r.granted!), decided_at: r.decided_at! }]),
@@ -87,7 +83,11 @@ export async function admission(db: D1Database, messages: EventsMessage[]): Prom
   };
 
   return {
-    linkedUser: (site, anonId) => users.get(`${site}\t${anonId}`) ?? null,
+    subjectsOf(r) {
+      const a = r.anon_id ? anons.get(`anon\t${r.site_id}\t${r.anon_id}`) : undefined;
+      const u = r.user_id ? userSubjects.get(`user\t${r.site_id}\t${r.user_id}`) : undefined;
+      return { ...(a && { anon: [a.scoped, a.legacy] }), ...(u && { user: [u.scoped, u.legacy] }) };
+    },
     admit(m, rows) {
       const dropped: Record<string, number> = {};
       const bump = (k: string) => (dropped[k] = (dropped[k] ?? 0) + 1);

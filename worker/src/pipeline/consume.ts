@@ -5,7 +5,7 @@ import { utcDay } from '../enrich/visitor-hash';
 import type { Env } from '../env';
 import { batchName } from '../storage/archive';
 import { archiveEvents } from '../storage/archive-sink';
-import { insertCounts, insertEvents, type CountRow } from '../storage/events-store';
+import { insertCounts, insertEvents, storedRows, type CountRow } from '../storage/events-store';
 import { unitsOf, type DeliveryMessage, type EventRow, type EventsMessage, type QueueMessage, type ServerEventsMessage } from '../storage/messages';
 import { foldVisits } from '../storage/visits';
 import { admission, admitAll, type Admission } from './admit';
@@ -60,15 +60,16 @@ async function storeMessages(messages: StoreMessage[], env: Env): Promise<void> 
     return;
   }
   let stored: Admitted[];
+  const inD1: Stored = new Map();
   try {
-    await writeD1(admitted, env.DB);
+    await writeD1(admitted, env.DB, gate, inD1);
     stored = admitted;
   } catch (err) {
     console.error(JSON.stringify({ level: 'error', msg: 'D1 batch write failed; retrying messages one by one', error: String(err), messages: messages.length }));
     stored = [];
     for (const a of admitted) {
       try {
-        await writeD1([a], env.DB);
+        await writeD1([a], env.DB, gate, inD1);
         stored.push(a);
       } catch (e) {
         console.error(JSON.stringify({ level: 'error', msg: 'D1 write failed; message will be retried', id: a.m.id, attempts: a.m.attempts, error: String(e) }));
@@ -76,29 +77,38 @@ async function storeMessages(messages: StoreMessage[], env: Env): Promise<void> 
       }
     }
   }
-  await afterStore(stored, env, gate);
+  await afterStore(stored, env, inD1);
 }
 
-function writeD1(admitted: Admitted[], db: D1Database): Promise<unknown> {
+/** What D1 holds of the rows written: `site\tid` → the user id it gave them. */
+type Stored = Map<string, string | null>;
+
+/**
+ * One transaction: the inserts (each row checked against tombstones again, in the transaction), the rollup fold, the
+ * counts, and a read of which rows D1 now holds with the user id it gave them (from the identity graph at that moment).
+ */
+async function writeD1(admitted: Admitted[], db: D1Database, gate: Admission, into: Stored): Promise<void> {
   const rows = admitted.flatMap((a) => a.rows);
   const statements = [
-    ...insertEvents(db, rows),
+    ...insertEvents(db, rows, (r) => gate.subjectsOf(r)),
     // The visit rollup folds in what this batch inserted, in the same transaction.
     ...(rows.length ? foldVisits(db) : []),
     ...insertCounts(db, admitted.flatMap((a) => a.counts)),
   ];
-  return statements.length ? db.batch(statements) : Promise.resolve();
+  if (!statements.length) return;
+  const results = await db.batch<{ site_id: string; id: string; user_id: string | null }>([...statements, storedRows(db, rows)]);
+  for (const r of results.at(-1)!.results) into.set(`${r.site_id}\t${r.id}`, r.user_id);
 }
 
-async function afterStore(admitted: Admitted[], env: Env, gate: Admission): Promise<void> {
-  const rows = admitted.flatMap((a) => a.rows);
+async function afterStore(admitted: Admitted[], env: Env, stored: Stored): Promise<void> {
+  // The archive and destinations get the rows D1 holds, with D1's user id (from the identity graph, never the client's
+  // claim): a row an erasure stopped at the insert goes nowhere.
+  const rows = admitted.flatMap((a) => a.rows).flatMap((r) => {
+    const key = `${r.site_id}\t${r.id}`;
+    return stored.has(key) ? [{ ...r, user_id: stored.get(key) ?? null }] : [];
+  });
   try {
-    // The archive's rows carry the user id D1's insert gave them (from the identity graph, never the client's claim).
-    const linked = rows.map((r) => {
-      const u = r.anon_id ? gate.linkedUser(r.site_id, r.anon_id) : null;
-      return u ? { ...r, user_id: u } : r;
-    });
-    await archiveEvents(env, linked, await batchName(admitted.map((a) => a.m.id)));
+    await archiveEvents(env, rows, await batchName(admitted.map((a) => a.m.id)));
     const fanOut = new Map<string, EventRow[]>();
     for (const r of rows) {
       const list = fanOut.get(r.site_id);
