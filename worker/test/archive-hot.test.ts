@@ -111,6 +111,23 @@ describe('past the hot window, exports, erasure and profiles read the archive', 
     expect(left.filter((r) => r.anon_id === anon)).toEqual([]);
   });
 
+  it('an archive object that is not readable Parquet: the DSAR export still answers, with the rest and a warning naming it', async () => {
+    const anon = id('anon');
+    const old = row({ anon_id: anon, ts: Date.now() - (HOT + 20) * DAY });
+    await archivedOnly(old);
+    const broken = objectKey('demo', utcDate(old.ts), 'p-broken');
+    await env.ARCHIVE.put(broken, 'not parquet at all');
+    try {
+      const res = await api(`/api/v1/subjects/${anon}/export?site_id=demo&kind=anonymous`);
+      expect(res.status).toBe(200);
+      const exp = (await res.json()) as any;
+      expect(exp.events.map((e: { id: string }) => e.id)).toEqual([old.id]);
+      expect(exp.warnings).toEqual([expect.stringContaining(broken)]);
+    } finally {
+      await env.ARCHIVE.delete(broken);
+    }
+  });
+
   it('the visitor\'s own export (/v1/me) reads the days its visits were on', async () => {
     const b = await consentedBrowser();
     const old = row({ anon_id: b.a, ts: Date.now() - (HOT + 10) * DAY });

@@ -1,7 +1,7 @@
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { consentedBrowser } from './helpers';
-import { basic, batch, call, segment } from './segment-helpers';
+import { basic, batch, call, count, createWriteKey, segment } from './segment-helpers';
 
 /** The bad-input suite (bad-input.test.ts) for the Segment-compatible endpoints: a 4xx with the error shape, never a 5xx. */
 async function expectClientError(res: Response, status?: number) {
@@ -70,10 +70,14 @@ describe('bad input on the Segment-compatible endpoints never produces a 5xx', (
   });
 
   it('a bulk batch of identify/alias calls: past 100 each is rejected by index, the rest of the batch goes through', async () => {
-    const calls = Array.from({ length: 101 }, (_, i) => call({ type: 'identify', userId: `u-bulk-${i}`, anonymousId: `a-bulk-${i}`, traits: {} }));
-    const answer = await batch([...calls, call({ anonymousId: 'a-bulk-track' })]);
+    // A site whose back end declares consent per call (demo-cookieless: "server_consent": "declared"), so every call links.
+    const key = await createWriteKey('demo-cookieless');
+    const declared = { consent: { categoryPreferences: { analytics: true } } };
+    const calls = Array.from({ length: 101 }, (_, i) => call({ type: 'identify', userId: `u-bulk-${i}`, anonymousId: `a-bulk-${i}`, context: declared }));
+    const answer = await batch([...calls, call({ anonymousId: 'a-bulk-track', context: declared })], { key });
     expect(answer.rejected).toEqual([{ index: 100, code: 'too_many_identity_calls', message: expect.stringContaining('at most 100 identify/alias calls per batch'), field: 'batch.100.type' }]);
-    expect(answer.accepted + answer.dropped).toBe(101);
+    expect(answer.accepted).toBe(101);
+    expect(await count("SELECT count(*) AS n FROM identity_links WHERE site_id = 'demo-cookieless' AND user_id LIKE 'u-bulk-%'")).toBe(100);
   }, 30_000);
 
   it('a batch with only unusable calls: 400 listing each', async () => {

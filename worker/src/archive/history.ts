@@ -1,7 +1,7 @@
 import { datePrefix, parseKey, sitePrefix, utcDate } from '../storage/archive';
 import { legacyPrefix, legacyRow, parseLegacyKey, readLegacyText } from '../storage/archive-legacy';
 import { decodeParquet, type ArchivedEvent } from '../storage/parquet';
-import { listAll, listDates, ObjectChanged, openParquet } from '../storage/r2-file';
+import { listAll, listDates, ObjectChanged, openParquet, parsing, UnreadableObject } from '../storage/r2-file';
 import { visitVisitor } from '../storage/visits';
 import { isSubjects, subjectFilter, type ArchiveSubject } from './erase';
 
@@ -26,14 +26,22 @@ export async function activeDays(db: D1Database, siteId: string, anonIds: readon
   return [...new Set(results.flatMap((v) => [utcDate(v.start_ts), utcDate(v.end_ts)]))];
 }
 
-/** Archived events of one object that belong to the subject (an object that changed under the read is read again). */
-async function fromObject(bucket: R2Bucket, obj: R2Object, s: ArchiveSubject): Promise<ArchivedEvent[]> {
+/**
+ * Archived events of one object that belong to the subject (an object that changed under the read is read again). An object
+ * that isn't readable Parquet adds its key to `unreadable` and nothing else: the reader says so instead of failing.
+ */
+async function fromObject(bucket: R2Bucket, obj: R2Object, s: ArchiveSubject, unreadable: string[]): Promise<ArchivedEvent[]> {
   for (let i = 0; i < 3; i++) {
     try {
       const file = await openParquet(bucket, obj);
       if (!file) return [];
-      return await decodeParquet(file, { filter: subjectFilter(s) });
+      return await parsing(obj.key, () => decodeParquet(file, { filter: subjectFilter(s) }));
     } catch (err) {
+      if (err instanceof UnreadableObject) {
+        console.error(JSON.stringify({ level: 'error', msg: 'export: unreadable archive object skipped', key: obj.key, error: err.message }));
+        unreadable.push(obj.key);
+        return [];
+      }
       if (!(err instanceof ObjectChanged)) throw err;
       const head = await bucket.head(obj.key);
       if (!head) return [];
@@ -46,14 +54,15 @@ async function fromObject(bucket: R2Bucket, obj: R2Object, s: ArchiveSubject): P
 /**
  * The subject's archived events with `ts` before `before`, oldest first, deduped by id. `dates` narrows the read to
  * those day partitions (profiles pass the days the rollups saw the subject); without it every partition before the
- * cutoff is read, and the old NDJSON objects not yet converted — what a data-subject export must cover.
+ * cutoff is read, and the old NDJSON objects not yet converted — what a data-subject export must cover. Keys of objects that
+ * could not be read as Parquet are added to `unreadable`.
  */
-export async function archivedEventsOf(bucket: R2Bucket, s: ArchiveSubject, before: number, dates?: Iterable<string>): Promise<ArchivedEvent[]> {
+export async function archivedEventsOf(bucket: R2Bucket, s: ArchiveSubject, before: number, dates?: Iterable<string>, unreadable: string[] = []): Promise<ArchivedEvent[]> {
   const last = utcDate(before - 1);
   const days = dates ? [...new Set(dates)].filter((d) => d <= last).sort() : (await listDates(bucket, sitePrefix(s.siteId))).filter((d) => d <= last);
   const found: ArchivedEvent[] = [];
   for (const d of days) {
-    for await (const obj of listAll(bucket, datePrefix(s.siteId, d))) if (parseKey(obj.key)) found.push(...(await fromObject(bucket, obj, s)));
+    for await (const obj of listAll(bucket, datePrefix(s.siteId, d))) if (parseKey(obj.key)) found.push(...(await fromObject(bucket, obj, s, unreadable)));
   }
   if (!dates) {
     const mine = isSubjects(s);

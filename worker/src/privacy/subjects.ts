@@ -83,10 +83,11 @@ export interface ArchiveScope {
  */
 export async function exportSubject(db: D1Database, s: Subject, browserOnly = false, archive?: ArchiveScope) {
   const events: Record<string, unknown>[] = [];
+  const unreadable: string[] = [];
   if (archive) {
     const who = browserOnly ? { ...s, userId: null } : s;
     const days = archive.narrow ? await activeDays(db, s.siteId, s.anonIds, archive.before, who.userId) : undefined;
-    if (!days || days.length) events.push(...(await archivedEventsOf(archive.bucket, who, archive.before, days)).map(parse));
+    if (!days || days.length) events.push(...(await archivedEventsOf(archive.bucket, who, archive.before, days, unreadable)).map(parse));
   }
   const archived = new Set(events.map((e) => e.id));
   for (let after = 0; ; ) {
@@ -129,8 +130,13 @@ export async function exportSubject(db: D1Database, s: Subject, browserOnly = fa
     identity_links: links!.results.map((l) => ({ ...l, verified: l.verified === 1 })),
     traits: t ? JSON.parse(t.traits) : null,
     browser_secrets: secret!.results.map((r) => ({ anon_id: r.anon_id, created_at: r.created_at, note: 'only a hash of the secret is stored' })),
+    ...(unreadable.length && { warnings: [unreadableWarning(unreadable)] }),
   };
 }
+
+/** What an export says when archive objects could not be read: it may be missing events they hold. */
+export const unreadableWarning = (keys: string[]) =>
+  `${keys.length} archive object(s) could not be read as Parquet and were skipped, so events they hold may be missing: ${keys.slice(0, 20).join(', ')}`;
 
 export interface ErasureReport {
   events: number;

@@ -86,14 +86,6 @@ export async function ingestCalls(c: Calls): Promise<{ status: 200 | 400; answer
         continue;
       }
     }
-    if ((m.type === 'identify' || m.type === 'alias') && m.userId && ++identityCalls > MAX_IDENTITY_CALLS) {
-      reject(index, {
-        code: 'too_many_identity_calls',
-        message: `at most ${MAX_IDENTITY_CALLS} identify/alias calls per batch (each writes the identity graph at once, and a Worker invocation makes at most 1,000 D1 queries): send the rest in another batch`,
-        field: 'type',
-      });
-      continue;
-    }
     const money = m.type === 'track' || m.type === 'page' || m.type === 'screen' ? revenueOf(m.properties) : { ok: true as const, revenue: null, currency: null };
     if (!money.ok) {
       reject(index, { code: 'invalid_field', message: money.message, field: money.field });
@@ -133,6 +125,16 @@ export async function ingestCalls(c: Calls): Promise<{ status: 200 | 400; answer
     }
     // In call order: an identify links before the calls after it are attributed (by the consumer, from the graph).
     const anon = m.type === 'alias' ? m.previousId : m.anonymousId;
+    // Only calls that write the graph count (dropped ones and aliases already linked don't).
+    const writes = (m.type === 'identify' || m.type === 'alias') && !!m.userId && !(m.type === 'alias' && anon && subjects.linkedUser(anon) === m.userId);
+    if (writes && ++identityCalls > MAX_IDENTITY_CALLS) {
+      reject(index, {
+        code: 'too_many_identity_calls',
+        message: `at most ${MAX_IDENTITY_CALLS} identify/alias calls per batch (each writes the identity graph at once, and a Worker invocation makes at most 1,000 D1 queries): send the rest in another batch`,
+        field: 'type',
+      });
+      continue;
+    }
     const identity = await applyIdentity(env.DB, site, m, anon ? subjects.linkedUser(anon) : undefined, now);
     if (!identity.ok) {
       reject(index, identity.error);

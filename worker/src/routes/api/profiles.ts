@@ -6,6 +6,7 @@ import { apiError } from '../../http/errors';
 import { linksOf } from '../../identity/links';
 import { MAX_USER_ID } from '../../identity/rules';
 import { activeDays, archivedEventsOf } from '../../archive/history';
+import { unreadableWarning } from '../../privacy/subjects';
 import { getSite } from '../../config/sites';
 import { archiveBefore } from '../../storage/hot-window';
 
@@ -46,7 +47,8 @@ export const profilesRoute = new Hono<AppEnv>().get('/api/v1/profiles/:userId', 
   // D1 answers from where retention removed raw events on; before it, the archive (storage/hot-window.ts archiveBefore).
   const cut = await archiveBefore(c.env, siteId);
   const days = cut ? await activeDays(db, siteId, links.map((l) => l.anon_id), cut, userId) : [];
-  const older = days.length ? await archivedEventsOf(c.env.ARCHIVE, { siteId, userId, anonIds: links.map((l) => l.anon_id) }, cut, days) : [];
+  const unreadable: string[] = [];
+  const older = days.length ? await archivedEventsOf(c.env.ARCHIVE, { siteId, userId, anonIds: links.map((l) => l.anon_id) }, cut, days, unreadable) : [];
   // The user's events: by the graph (any linked anonymous id) or carrying the user id.
   const mine = `site_id = ?1 AND (user_id = ?2 OR anon_id IN (SELECT value FROM json_each(?3))) AND ts >= ${cut}`;
   const [span, traits, page] = await db.batch<Record<string, unknown>>([
@@ -92,5 +94,6 @@ export const profilesRoute = new Hono<AppEnv>().get('/api/v1/profiles/:userId', 
       events: rows.map(({ seq: _seq, props, user_id: _u, ...e }) => ({ ...e, user_id: userId, stitched: e.ts < (linkedAt.get(e.anon_id as string) ?? 0), props: props ? JSON.parse(props) : {} })),
       next_cursor: rows.length === limit && last ? `${last.ts}.${last.seq}` : null,
     },
+    ...(unreadable.length && { warnings: [unreadableWarning(unreadable)] }),
   });
 });
