@@ -1,7 +1,7 @@
 import { parseKey, putParquet, sitePrefix } from '../storage/archive';
 import { legacyPrefix, packLegacy, readLegacyText } from '../storage/archive-legacy';
 import { decodeParquet, fileMetadata, type ArchivedEvent } from '../storage/parquet';
-import { listAll, ObjectChanged, openParquet, parsing, UnreadableObject } from '../storage/r2-file';
+import { listAll, ObjectChanged, openParquet, parsing, ReadFailed, UnreadableObject } from '../storage/r2-file';
 
 /** Whose rows: any of these anonymous ids, or this user id. */
 export interface ArchiveSubject {
@@ -47,6 +47,7 @@ export async function rewriteWithout(
   probe?: ReturnType<typeof subjectFilter>,
 ): Promise<{ removed: number; deleted: boolean } | null> {
   let obj: { key: string; size: number; etag: string } | null = start;
+  let failedRead: ReadFailed | null = null;
   for (let i = 0; i < ATTEMPTS && obj; i++) {
     try {
       const file = await openParquet(bucket, obj);
@@ -69,13 +70,15 @@ export async function rewriteWithout(
       const put = await putParquet(bucket, obj.key, keep, { compacted: !name.startsWith('p-'), onlyIf: { etagMatches: obj.etag } });
       if (put) return { removed: rows.length - keep.length, deleted: false };
     } catch (err) {
-      if (!(err instanceof ObjectChanged)) throw err;
+      // The object changed under the read (read it again), or R2 failed to serve a range (try again, up to ATTEMPTS).
+      if (err instanceof ReadFailed) failedRead = err;
+      else if (!(err instanceof ObjectChanged)) throw err;
     }
     const head = await bucket.head(start.key);
     obj = head && { key: head.key, size: head.size, etag: head.etag };
   }
   if (!obj) return null;
-  throw new Error(`archive object ${start.key} kept changing while it was being rewritten; try again`);
+  throw failedRead ?? new Error(`archive object ${start.key} kept changing while it was being rewritten; try again`);
 }
 
 /**

@@ -28,8 +28,8 @@ export class UnreadableObject extends Error {
 }
 
 /**
- * R2 failed to serve a range of an object being decoded (a transient error, a limit): the object may be fine, so this is
- * never taken for an unreadable one — the caller fails and is retried.
+ * R2 failed to serve an object, or a range of one being decoded (a transient error, a limit): the object may be fine, so
+ * this is never taken for an unreadable one — the caller tries again or fails, to be retried.
  */
 export class ReadFailed extends Error {
   override name = 'ReadFailed';
@@ -58,10 +58,18 @@ export async function parsing<T>(key: string, parse: () => Promise<T>): Promise<
  */
 export async function openParquet(bucket: R2Bucket, obj: { key: string; size: number; etag: string }): Promise<AsyncBuffer | null> {
   if (obj.size <= WHOLE_READ_BYTES) {
-    const body = await bucket.get(obj.key, { onlyIf: { etagMatches: obj.etag } });
+    let body: R2Object | R2ObjectBody | null;
+    let bytes: ArrayBuffer;
+    try {
+      body = await bucket.get(obj.key, { onlyIf: { etagMatches: obj.etag } });
+      if (!body || !('body' in body)) bytes = new ArrayBuffer(0);
+      else bytes = await body.arrayBuffer();
+    } catch (err) {
+      throw new ReadFailed(obj.key, err);
+    }
     if (!body) return null;
     if (!('body' in body)) throw new ObjectChanged(obj.key);
-    return bufferFile(await body.arrayBuffer());
+    return bufferFile(bytes);
   }
   return {
     byteLength: obj.size,
