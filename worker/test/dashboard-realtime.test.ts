@@ -1,5 +1,6 @@
 import { env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { insertRows } from './helpers';
 
 // `"date_range": "realtime"` (worker/src/query/time.ts): who had an event in the last 5 minutes, by each event's own time —
 // the dashboard's "Current visitors". A visit that started long ago but is still active counts; one that went quiet doesn't.
@@ -19,8 +20,7 @@ const rows = [
 ];
 
 beforeAll(async () => {
-  const cols = Object.keys(rows[0]!);
-  await env.DB.batch(rows.map((r) => env.DB.prepare(`INSERT INTO events (${cols.join(', ')}) VALUES (${cols.map((_, i) => `?${i + 1}`).join(', ')})`).bind(...Object.values(r))));
+  await env.DB.batch(insertRows(rows));
 });
 
 const ask = async (body: object) => {

@@ -1,7 +1,8 @@
-import { env, SELF } from 'cloudflare:test';
+import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/sites';
 import raw from '../../config/sites.json';
+import { insertRows, queryApi } from './helpers';
 
 /**
  * Goals in POST /api/v1/query (the demo site's goals, config/sites.json), on one day 5 days ago (UTC):
@@ -29,18 +30,10 @@ const rows = [
 ];
 
 beforeAll(async () => {
-  const cols = Object.keys(rows[0]!);
-  await env.DB.batch(rows.map((r) => env.DB.prepare(`INSERT INTO events (${cols.join(', ')}) VALUES (${cols.map((_, i) => `?${i + 1}`).join(', ')})`).bind(...cols.map((c) => (r as any)[c]))));
+  await env.DB.batch(insertRows(rows));
 });
 
-async function query(body: Record<string, unknown>) {
-  const res = await SELF.fetch('http://collector.test/api/v1/query', {
-    method: 'POST',
-    headers: { authorization: 'Bearer dev-admin-key', 'content-type': 'application/json' },
-    body: JSON.stringify({ site_id: 'demo', date_range: [DATE, DATE], ...body }),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const query = (body: Record<string, unknown>) => queryApi(body, [DATE, DATE]);
 
 describe('goals in the query API', () => {
   it('event:goal: unique visitors and completions per goal; page patterns, props and plain events', async () => {

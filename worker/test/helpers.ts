@@ -83,3 +83,20 @@ export async function consentedBrowser(g: Record<string, boolean> = { analytics:
 /** The claims inside a consent token (readable by anyone who sees the token). */
 export const claimsOf = (token: string): { c: string; r?: string; g: string[] } =>
   JSON.parse(atob(token.split('.')[0]!.replace(/-/g, '+').replace(/_/g, '/')));
+
+/** Statements inserting rows as given (each key of the first row a column of `table`): the fixed data of a known-answer test. */
+export function insertRows(rows: object[], table = 'events'): D1PreparedStatement[] {
+  const cols = Object.keys(rows[0] ?? {});
+  const sql = `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `?${i + 1}`).join(', ')})`;
+  return rows.map((r) => env.DB.prepare(sql).bind(...cols.map((c) => (r as Record<string, unknown>)[c])));
+}
+
+/** POST /api/v1/query for site `demo` over `date_range` with an API key: the status and the parsed answer. */
+export async function queryApi(body: Record<string, unknown>, date_range: unknown, key = 'dev-admin-key') {
+  const res = await SELF.fetch('http://collector.test/api/v1/query', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ site_id: 'demo', date_range, ...body }),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}

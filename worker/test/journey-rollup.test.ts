@@ -1,11 +1,11 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from 'cloudflare:test';
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { linkIdentity } from '../src/identity/links';
 import { handleQueue } from '../src/pipeline/consume';
 import { eraseSubject } from '../src/privacy/subjects';
 import type { EventsMessage, QueueMessage } from '../src/storage/messages';
 import { catchUpVisits } from '../src/storage/visits';
-import { id } from './helpers';
+import { id, insertRows, queryApi } from './helpers';
 
 /**
  * The visit rollup's journey columns (migration 0011) and the dimensions they answer: visit:exit_page, visit:channel,
@@ -43,20 +43,14 @@ const rows = [
 const RANGE = [date(12), date(3)];
 
 beforeAll(async () => {
-  const cols = Object.keys(rows[0]!);
   await env.DB.batch([
     env.DB.prepare("INSERT INTO identity_links (site_id, anon_id, user_id, linked_at, verified, method) VALUES ('demo', 'jr-u', 'jr-user', 0, 1, 'identify')"),
-    ...rows.map((r) => env.DB.prepare(`INSERT INTO events (${cols.join(', ')}) VALUES (${cols.map((_, i) => `?${i + 1}`).join(', ')})`).bind(...cols.map((c) => (r as any)[c]))),
+    ...insertRows(rows),
   ]);
 });
 
 async function query(body: Record<string, unknown>) {
-  const res = await SELF.fetch('http://collector.test/api/v1/query', {
-    method: 'POST',
-    headers: { authorization: 'Bearer dev-admin-key', 'content-type': 'application/json' },
-    body: JSON.stringify({ site_id: 'demo', date_range: RANGE, ...body }),
-  });
-  return ((await res.json()) as any).results.map((r: any) => [...r.dimensions, ...r.metrics]);
+  return (await queryApi(body, RANGE)).body.results.map((r: any) => [...r.dimensions, ...r.metrics]);
 }
 
 describe('journey dimensions (known answers)', () => {

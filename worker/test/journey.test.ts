@@ -1,6 +1,7 @@
 import { env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hotCutoff, markDropped } from '../src/storage/hot-window';
+import { insertRows } from './helpers';
 
 /**
  * Known answers for POST /api/v1/journey (site demo: UTC, EUR, USD 0.92 / GBP 1.17, goals and targets of config/sites.json).
@@ -81,14 +82,13 @@ const rows = [
 ];
 
 beforeAll(async () => {
-  const cols = Object.keys(rows[0]!);
   const link = (anon: string, user: string, ts: number) =>
     env.DB.prepare("INSERT INTO identity_links (site_id, anon_id, user_id, linked_at, verified, method) VALUES ('demo', ?1, ?2, ?3, 1, 'identify')").bind(anon, user, ts);
   await env.DB.batch([
     link('ja-c1', 'ja-user-c', at(16, '10:04:00')),
     link('ja-c2', 'ja-user-c', at(9, '15:01:30')),
     link('ja-d', 'ja-user-d', at(8, '12:00:30')),
-    ...rows.map((r) => env.DB.prepare(`INSERT INTO events (${cols.join(', ')}) VALUES (${cols.map((_, i) => `?${i + 1}`).join(', ')})`).bind(...cols.map((c) => (r as any)[c]))),
+    ...insertRows(rows),
   ]);
 });
 

@@ -1,5 +1,6 @@
 import { env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { insertRows } from './helpers';
 
 /**
  * Validated input must never reach SQL or `Date` in a shape they cannot take: every body the schemas accept answers
@@ -33,9 +34,8 @@ const rows = [
 ];
 
 beforeAll(async () => {
-  const cols = Object.keys(rows[0]!);
   await env.DB.batch([
-    ...rows.map((r) => env.DB.prepare(`INSERT INTO events (${cols.join(', ')}) VALUES (${cols.map((_, i) => `?${i + 1}`).join(', ')})`).bind(...cols.map((c) => (r as any)[c]))),
+    ...insertRows(rows),
     env.DB.prepare("INSERT INTO ingest_counts (site_id, message_id, name, day, n) VALUES ('demo', 'qb-m1', 'dropped_consent_qbtest', '2026-03-03', 2)"),
   ]);
 });

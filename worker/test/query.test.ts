@@ -1,5 +1,6 @@
 import { env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { insertRows, queryApi } from './helpers';
 
 /**
  * Known-answer fixture on 2026-11-10 (site demo, UTC):
@@ -37,17 +38,13 @@ const rows = [
 ];
 
 beforeAll(async () => {
-  const cols = Object.keys(rows[0]!);
   await env.DB.batch([
-    ...rows.map((r) => env.DB.prepare(`INSERT INTO events (${cols.join(', ')}) VALUES (${cols.map((_, i) => `?${i + 1}`).join(', ')})`).bind(...cols.map((c) => (r as any)[c]))),
+    ...insertRows(rows),
     env.DB.prepare("INSERT INTO identity_links (site_id, anon_id, user_id, linked_at, verified, method) VALUES ('demo', 'qa-anon-c1', 'qu1', 0, 1, 'identify'), ('demo', 'qa-anon-c2', 'qu1', 0, 1, 'identify')"),
   ]);
 });
 
-async function query(body: Record<string, unknown>, key = 'dev-admin-key') {
-  const res = await SELF.fetch('http://collector.test/api/v1/query', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ site_id: 'demo', date_range: ['2026-11-10', '2026-11-10'], ...body }) });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const query = (body: Record<string, unknown>, key = 'dev-admin-key') => queryApi(body, ['2026-11-10', '2026-11-10'], key);
 const ALL = ['visitors', 'visits', 'pageviews', 'events', 'bounce_rate', 'visit_duration', 'views_per_visit', 'scroll_depth'];
 
 describe('POST /api/v1/query (known answers)', () => {

@@ -1,8 +1,8 @@
-import { env, SELF } from 'cloudflare:test';
+import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HTTPException } from 'hono/http-exception';
 import { siteCurrency } from '../src/query/revenue';
-import { consentedBrowser, event, post, waitForRows } from './helpers';
+import { consentedBrowser, event, insertRows, post, queryApi, waitForRows } from './helpers';
 
 /**
  * Revenue: exact at ingest, converted once per currency in the answers (site demo: EUR; USD 0.92, GBP 1.17; no JPY rate).
@@ -26,18 +26,10 @@ const rows = [
 ];
 
 beforeAll(async () => {
-  const cols = Object.keys(rows[0]!);
-  await env.DB.batch(rows.map((r) => env.DB.prepare(`INSERT INTO events (${cols.join(', ')}) VALUES (${cols.map((_, i) => `?${i + 1}`).join(', ')})`).bind(...cols.map((c) => (r as any)[c]))));
+  await env.DB.batch(insertRows(rows));
 });
 
-async function query(body: Record<string, unknown>) {
-  const res = await SELF.fetch('http://collector.test/api/v1/query', {
-    method: 'POST',
-    headers: { authorization: 'Bearer dev-admin-key', 'content-type': 'application/json' },
-    body: JSON.stringify({ site_id: 'demo', date_range: [DATE, DATE], ...body }),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const query = (body: Record<string, unknown>) => queryApi(body, [DATE, DATE]);
 const JPY_WARNING = 'revenue in JPY (1 event) is left out of the revenue figures: the site has no rate for JPY in currency_rates';
 
 describe('revenue at ingest', () => {
