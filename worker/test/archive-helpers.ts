@@ -22,3 +22,14 @@ export async function archiveObjects(prefix = 'events/'): Promise<{ key: string;
   } while (cursor);
   return out;
 }
+
+/** `target` (a binding) with some methods replaced and the others its own: a bucket or database that fails or races on cue. */
+export function withMethods<T extends object>(target: T, methods: { [K in keyof T]?: unknown }): T {
+  return new Proxy(target, {
+    get(t, prop) {
+      if (Object.hasOwn(methods, prop)) return (methods as Record<PropertyKey, unknown>)[prop];
+      const v = Reflect.get(t, prop, t) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+}

@@ -12,7 +12,7 @@ import { archiveEvents } from '../src/storage/archive-sink';
 import { ARCHIVE_COLUMNS } from '../src/storage/parquet';
 import streamSchema from '../../docs/archive-stream.schema.json';
 import type { EventsMessage, QueueMessage } from '../src/storage/messages';
-import { archiveObjects, archiveRows } from './archive-helpers';
+import { archiveObjects, archiveRows, withMethods } from './archive-helpers';
 import { id } from './helpers';
 
 /**
@@ -150,23 +150,19 @@ describe('compaction', () => {
   /** A bucket whose first put of a compacted file runs `hook` just before (or after) it lands. */
   function hooked(when: 'before' | 'after', hook: () => Promise<unknown>): R2Bucket {
     let fired = false;
-    return new Proxy(env.ARCHIVE, {
-      get(target, prop) {
-        const v = Reflect.get(target, prop, target) as unknown;
-        if (prop !== 'put') return typeof v === 'function' ? v.bind(target) : v;
-        return async (key: string, ...rest: unknown[]) => {
-          const mine = !fired && /\/c-[0-9a-f]+\.parquet$/.test(key) && !(rest[1] as R2PutOptions | undefined)?.onlyIf;
-          if (mine && when === 'before') {
-            fired = true;
-            await hook();
-          }
-          const out = await (target.put as (...a: unknown[]) => Promise<unknown>)(key, ...rest);
-          if (mine && when === 'after') {
-            fired = true;
-            await hook();
-          }
-          return out;
-        };
+    return withMethods(env.ARCHIVE, {
+      put: async (key: string, ...rest: unknown[]) => {
+        const mine = !fired && /\/c-[0-9a-f]+\.parquet$/.test(key) && !(rest[1] as R2PutOptions | undefined)?.onlyIf;
+        if (mine && when === 'before') {
+          fired = true;
+          await hook();
+        }
+        const out = await (env.ARCHIVE.put as (...a: unknown[]) => Promise<unknown>)(key, ...rest);
+        if (mine && when === 'after') {
+          fired = true;
+          await hook();
+        }
+        return out;
       },
     });
   }
@@ -227,16 +223,10 @@ describe('compaction', () => {
     const bystander = id('anon');
     // D1 as the consumer sees it, with the erasure landing right before its second round trip (the write).
     let calls = 0;
-    const racing = new Proxy(env.DB, {
-      get(target, prop) {
-        if (prop === 'batch') {
-          return async (statements: D1PreparedStatement[]) => {
-            if (++calls === 2) await eraseSubject(env.DB, env.ARCHIVE, { siteId: SITE, anonIds: [victim], userId: null }, Date.now());
-            return target.batch(statements);
-          };
-        }
-        const v = Reflect.get(target, prop) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    const racing = withMethods(env.DB, {
+      batch: async (statements: D1PreparedStatement[]) => {
+        if (++calls === 2) await eraseSubject(env.DB, env.ARCHIVE, { siteId: SITE, anonIds: [victim], userId: null }, Date.now());
+        return env.DB.batch(statements);
       },
     });
     const day = Date.parse(`${date}T09:00:00Z`);
@@ -256,23 +246,13 @@ describe('compaction', () => {
     await consume([{ id: id('m'), body: message(id('anon'), [Date.parse(`${date}T09:00:00Z`)]) }]);
     const [obj] = (await env.ARCHIVE.list({ prefix: datePrefix(SITE, date) })).objects;
     // R2 lists and heads but fails every read; the size makes the reader take ranges first (as for a file over 2 MiB).
-    const flaky = new Proxy(env.ARCHIVE, {
-      get(target, prop) {
-        if (prop === 'get') return () => Promise.reject(new Error('R2 is having a moment'));
-        const v = Reflect.get(target, prop) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
+    const flaky = withMethods(env.ARCHIVE, { get: () => Promise.reject(new Error('R2 is having a moment')) });
     await expect(rewriteWithout(flaky, { key: obj!.key, size: 3 * 1024 * 1024, etag: obj!.etag }, () => true)).rejects.toBeInstanceOf(ReadFailed);
     expect((await partsOf(date)).flatMap((o) => o.rows)).toHaveLength(1); // untouched
     // A read that fails once is tried again: the rewrite goes through (here the object is small, so it is read whole).
     let failures = 0;
-    const once = new Proxy(env.ARCHIVE, {
-      get(target, prop) {
-        if (prop === 'get') return (key: string, opts?: R2GetOptions) => (failures++ === 0 ? Promise.reject(new Error('R2 blip')) : target.get(key, opts));
-        const v = Reflect.get(target, prop) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
+    const once = withMethods(env.ARCHIVE, {
+      get: (key: string, opts?: R2GetOptions) => (failures++ === 0 ? Promise.reject(new Error('R2 blip')) : env.ARCHIVE.get(key, opts)),
     });
     expect(await rewriteWithout(once, { key: obj!.key, size: obj!.size, etag: obj!.etag }, () => true)).toEqual({ removed: 1, deleted: true });
     expect(failures).toBeGreaterThan(1);
