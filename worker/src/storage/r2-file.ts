@@ -54,38 +54,25 @@ export async function parsing<T>(key: string, parse: () => Promise<T>): Promise<
 /**
  * A Parquet object of R2 as hyparquet's file-like object, pinned to the version `obj` describes: every ranged read
  * carries `etagMatches`, so a file rewritten meanwhile (by an erasure, a compaction) throws ObjectChanged instead of
- * mixing bytes of two versions. Returns null when the object is gone.
+ * mixing bytes of two versions; R2 failing to serve a read throws ReadFailed. Returns null when the object is gone.
  */
 export async function openParquet(bucket: R2Bucket, obj: { key: string; size: number; etag: string }): Promise<AsyncBuffer | null> {
-  if (obj.size <= WHOLE_READ_BYTES) {
-    let body: R2Object | R2ObjectBody | null;
-    let bytes: ArrayBuffer;
-    try {
-      body = await bucket.get(obj.key, { onlyIf: { etagMatches: obj.etag } });
-      if (!body || !('body' in body)) bytes = new ArrayBuffer(0);
-      else bytes = await body.arrayBuffer();
-    } catch (err) {
+  const read = <T>(io: () => Promise<T>): Promise<T> =>
+    io().catch((err: unknown) => {
       throw new ReadFailed(obj.key, err);
-    }
+    });
+  if (obj.size <= WHOLE_READ_BYTES) {
+    const body = await read(() => bucket.get(obj.key, { onlyIf: { etagMatches: obj.etag } }));
     if (!body) return null;
     if (!('body' in body)) throw new ObjectChanged(obj.key);
-    return bufferFile(bytes);
+    return bufferFile(await read(() => body.arrayBuffer()));
   }
   return {
     byteLength: obj.size,
     async slice(start: number, end = obj.size) {
-      let part: R2Object | R2ObjectBody | null;
-      try {
-        part = await bucket.get(obj.key, { range: { offset: start, length: end - start }, onlyIf: { etagMatches: obj.etag } });
-      } catch (err) {
-        throw new ReadFailed(obj.key, err);
-      }
+      const part = await read(() => bucket.get(obj.key, { range: { offset: start, length: end - start }, onlyIf: { etagMatches: obj.etag } }));
       if (!part || !('body' in part)) throw new ObjectChanged(obj.key);
-      try {
-        return await part.arrayBuffer();
-      } catch (err) {
-        throw new ReadFailed(obj.key, err);
-      }
+      return read(() => part.arrayBuffer());
     },
   };
 }
