@@ -16,7 +16,7 @@ export interface Kpi {
 export interface JourneyAnswer {
   stages: { stage: string; kpis: Kpi[] }[];
   identity: { unknown: number; anonymous: number; registered: number; upgraded: number };
-  meta?: { currency?: string; warnings?: string[]; previous_range?: [string, string] | null };
+  meta?: { date_range?: [string, string]; currency?: string; warnings?: string[]; previous_range?: [string, string] | null };
 }
 
 export const STAGES = ['attraction', 'consideration', 'conversion', 'loyalty', 'advocacy'] as const;

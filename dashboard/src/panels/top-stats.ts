@@ -64,7 +64,8 @@ async function conversionRate(ctx: Ctx, goals: string[]): Promise<[Answer<QueryA
     const j = await journeyOf(ctx);
     const kpi = j.ok ? j.data.stages.flatMap((s) => s.kpis).find((k) => k.id === 'conversion_rate') : undefined;
     const same = j.ok && JSON.stringify(j.data.meta?.previous_range) === JSON.stringify(ctx.previous);
-    if (kpi && same && kpi.previous !== null && !j.data.meta?.warnings?.length) return [asRow(kpi.value, ctx.previous), asRow(kpi.previous, ctx.previous)];
+    const range = j.ok ? j.data.meta?.date_range : undefined;
+    if (kpi && same && range && kpi.previous !== null && !j.data.meta?.warnings?.length) return [asRow(kpi.value, range), asRow(kpi.previous, ctx.previous)];
   }
   const goalFilter: Ctx['filters'] = [['is', 'event:goal', goals]];
   return Promise.all([ask(ctx, ['conversion_rate'], ctx.range, goalFilter), ask(ctx, ['conversion_rate'], ctx.previous, goalFilter)]);
