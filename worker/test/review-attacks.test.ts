@@ -4,6 +4,7 @@ import { env, SELF } from 'cloudflare:test';
 // journey/retention queries. The tests under "tombstones are not scoped by kind" FAIL today: they are confirmed holes.
 import { describe, expect, it } from 'vitest';
 import { objectKey } from '../src/storage/archive';
+import { subjectHash } from '../src/privacy/tombstones';
 import { browserSecret, consentedBrowser, id, post, waitForRows } from './helpers';
 import { hmacSha256, sha256Hex, toHex } from '../src/crypto/hmac';
 import { basic, call, createWriteKey, segment } from './segment-helpers';
@@ -201,5 +202,37 @@ describe('marketer endpoints added today: a key for one site, replayed against a
       // The key's own site is answered.
       expect((await postApi(path, { ...(body as object), site_id: 'demo-cookieless' }, headers)).status, path).toBe(200);
     }
+  });
+
+  it('consent stats, a profile, a subject export and an erasure of another site: 403, the error only, and nothing of the victim moves', async () => {
+    const key = `tp_${crypto.randomUUID().replaceAll('-', '')}`;
+    await env.DB.prepare('INSERT INTO api_keys (key_hash, prefix, name, sites, created_at) VALUES (?1, ?2, ?3, ?4, ?5)')
+      .bind(await sha256Hex(key), key.slice(0, 10), 'scoped', JSON.stringify(['demo-cookieless']), Date.now())
+      .run();
+    const victim = await consentedBrowser();
+    const user = id('cust');
+    const token = toHex(await hmacSha256('dev-identity-secret', user));
+    expect((await post('/v1/identify', { s: 'demo', a: victim.a, k: victim.k, u: user, t: victim.t, token })).status).toBe(200);
+    const ev = { i: id('ev'), n: 'pageview', c: 'analytics', ts: Date.now(), u: 'https://shop.example/' };
+    expect((await post('/v1/e', { s: 'demo', t: victim.t, a: victim.a, ss: id('ss'), e: [ev] })).status).toBe(202);
+    await waitForRows('SELECT 1 FROM events WHERE id = ?1', [ev.i], 1);
+    const as = (method: string) => ({ method, headers: { authorization: `Bearer ${key}` } });
+    for (const [method, path] of [
+      ['GET', '/api/v1/consent?site_id=demo&date_range=7d'],
+      ['GET', `/api/v1/profiles/${user}?site_id=demo`],
+      ['GET', `/api/v1/subjects/${victim.a}/export?site_id=demo&kind=anonymous`],
+      ['DELETE', `/api/v1/subjects/${victim.a}?site_id=demo&kind=anonymous`],
+      ['DELETE', `/api/v1/subjects/${user}?site_id=demo&kind=user`],
+    ]) {
+      const res = await SELF.fetch(`${BASE}${path}`, as(method!));
+      expect(res.status, path).toBe(403);
+      expect(Object.keys((await res.json()) as object), path).toEqual(['error']);
+    }
+    const n = async (sql: string, ...binds: unknown[]) => (await env.DB.prepare(sql).bind(...binds).first<{ n: number }>())!.n;
+    expect(await n('SELECT count(*) AS n FROM events WHERE id = ?1', ev.i)).toBe(1);
+    expect(await n('SELECT count(*) AS n FROM identity_links WHERE anon_id = ?1 AND user_id = ?2', victim.a, user)).toBe(1);
+    expect(await n('SELECT count(*) AS n FROM visits WHERE anon_id = ?1', victim.a)).toBeGreaterThan(0);
+    const hashes = [await subjectHash(victim.a, 'anon'), await subjectHash(user, 'user')];
+    expect(await n('SELECT count(*) AS n FROM tombstones WHERE subject IN (?1, ?2)', ...hashes)).toBe(0);
   });
 });
