@@ -3,7 +3,7 @@ import type { SiteConfig } from '../config/schema';
 import type { Env } from '../env';
 import { expireArchive } from '../archive/expire';
 import { hotCutoff, markDropped } from '../storage/hot-window';
-import { catchUpVisits, expireVisits } from '../storage/visits';
+import { catchUpVisits, expireVisits, rechain } from '../storage/visits';
 
 const DAY = 86_400_000;
 /** Housekeeping tables: identify attempts feed rate limits and refusal counts; me_requests the self-service limit. */
@@ -51,6 +51,8 @@ export async function enforceSite(env: Env, site: SiteConfig, now: number, size 
   // A visit goes with its first event's day.
   const rollups: { n: number; complete: boolean }[] = [];
   for (const stmt of expireVisits(env.DB, site.id, eventsCutoff, size)) rollups.push(await inBatches(stmt, size, rounds));
+  // The expired visitors' later rows start their chains now (and the first of them is 'new').
+  await env.DB.batch(rechain(env.DB));
   const [visits, pages] = rollups as [{ n: number; complete: boolean }, { n: number; complete: boolean }];
   const rc = await inBatches(
     env.DB.prepare(

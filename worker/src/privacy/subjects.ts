@@ -1,7 +1,7 @@
 import { eraseFromArchive, type ArchiveReport } from '../archive/erase';
 import { activeDays, archivedEventsOf } from '../archive/history';
 import { linksOf } from '../identity/links';
-import { forgetVisits, visitVisitor } from '../storage/visits';
+import { forgetVisits, rechain, visitVisitor } from '../storage/visits';
 import { tombstoneStatements, type Reason } from './tombstones';
 
 /** Whose data: a user (with every anonymous id linked to it) or one anonymous id. */
@@ -175,6 +175,8 @@ export async function eraseSubject(db: D1Database, bucket: R2Bucket, s: Subject,
     db.prepare('DELETE FROM browser_secrets WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))').bind(s.siteId, ids(s)),
     db.prepare('DELETE FROM me_requests WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))').bind(s.siteId, ids(s)),
     db.prepare('UPDATE consent_receipts SET anon_id = NULL WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))').bind(s.siteId, ids(s)),
+    // Last: the deleted rows' visitors (their ids, recorded by the rollups' triggers) leave rollup_dirty in this transaction.
+    ...rechain(db),
   ]);
   const n = (i: number) => r[i]!.meta.changes;
   const t = tomb.length + 2;

@@ -1,5 +1,5 @@
 import type { Dimension, Metric, Query } from './schema';
-import { bucketSql } from './buckets';
+import { bucketIndexSql, bucketSql } from './buckets';
 
 /*
  * The SQL building blocks the stats plans share (stats.ts): visit columns, filter conditions, metric columns, groupings,
@@ -49,8 +49,23 @@ export function metricColumns(q: Query, exprs: Partial<Record<Metric, string>>):
   const wanted = new Set<Metric>(q.metrics.includes('conversion_rate') ? [...q.metrics, 'visitors'] : q.metrics);
   return [...wanted].filter((m) => exprs[m]).map((m) => `${exprs[m]} AS ${m}`).concat('count(*) AS n_rows').join(', ');
 }
+/**
+ * Unique visitors over rollup rows chained by visitor (storage/visits.ts, "Visitor chains"): a row counts when it is its
+ * visitor's first in the range — its previous row (`prev`) lies before `from` — and, split by time, its first in the bucket.
+ * Exact only where each group holds whole chains: splits and filters by time or user type (a user type is its visitor's).
+ * `scale` turns the columns into epoch ms (page slots).
+ */
+export const firstInRange = (prev: string, at: string, from: string, dims: Dimension[], tzOff: number, scale = '') =>
+  `sum(${[`${prev} IS NULL`, `${prev} < ${from}`]
+    .concat(dims.filter((d) => d.startsWith('time:')).map((d) => `${bucketIndexSql(d, prev + scale, tzOff)} <> ${bucketIndexSql(d, at + scale, tzOff)}`))
+    .join(' OR ')})`;
+/** Whether `firstInRange` counts these groups exactly. */
+export const wholeChains = (dims: Dimension[], filters: Filter[]) =>
+  dims.every((d) => d === 'user:type' || d.startsWith('time:')) && filters.every(([, d]) => d === 'user:type');
 export const whereClause = (conds: string[]) => (conds.length ? `WHERE ${conds.join(' AND ')}` : '');
-export const groupBy = (dims: Dimension[]) => (dims.length ? `GROUP BY ${dims.map((_, i) => `d${i}`).join(', ')}` : '');
+/** GROUP BY the dimensions; with `ts` (a rollup's time column, epoch ms) time dimensions group by their integer bucket. */
+export const groupBy = (dims: Dimension[], ts?: string, tzOff = 0) =>
+  dims.length ? `GROUP BY ${dims.map((d, i) => (ts && d.startsWith('time:') ? bucketIndexSql(d, ts, tzOff) : `d${i}`)).join(', ')}` : '';
 /** A rollup row's visitor and user type: the rollups carry the stitched user id themselves. */
 export const rollupVisitor = (a: string) =>
   `COALESCE(${a}.user_id, ${a}.anon_id, ${a}.visitor_hash, ${a}.visit) AS visitor, ${userType(`${a}.user_id`, `${a}.anon_id`)} AS user_type`;

@@ -4,7 +4,7 @@ import { catchUpVisits, eventVisitor, SLOT_MS, visitOf } from '../storage/visits
 import { hotWindowWarning } from './hot-window';
 import { getSite } from '../config/sites';
 import {
-  conditions, CURRENCY, type Filter, groupBy, isVisitDim, metricColumns, REVENUE_EXPRS, rollupVisitor, timeExpr, userType, VISIT_COLUMN, whereClause,
+  conditions, CURRENCY, type Filter, firstInRange, groupBy, isVisitDim, metricColumns, REVENUE_EXPRS, rollupVisitor, timeExpr, userType, VISIT_COLUMN, wholeChains, whereClause,
 } from './sql-parts';
 import { goalEvents, queryGoals } from './goals';
 import { averageOf, REVENUE_METRICS, sumRevenue, totalOf, type Revenue } from './revenue';
@@ -33,7 +33,8 @@ function visitPlan(q: Query, tzOff: number, dims: Dimension[], params: unknown[]
   const p = (v: unknown) => `?${params.push(v)}`;
   const col = (d: Dimension) => (d === 'user:type' ? 'user_type' : d.startsWith('time:') ? timeExpr(d, 'start_ts', tzOff) : VISIT_COLUMN[d as keyof typeof VISIT_COLUMN]);
   const where = conditions(q.filters, col, p);
-  const d = dims.map((x, i) => `${col(x)} AS d${i}`);
+  // Time buckets group as integers; each bucket's label is formatted once, from its first start.
+  const d = dims.map((x, i) => `${x.startsWith('time:') ? timeExpr(x, 'min(start_ts)', tzOff) : col(x)} AS d${i}`);
   return `
 WITH v AS (
   SELECT v.*, ${rollupVisitor('v')}
@@ -41,7 +42,7 @@ WITH v AS (
   WHERE v.site_id = ?1 AND v.start_ts >= ?2 AND v.start_ts < ?3
 )
 SELECT ${[...d, ''].join(', ')} ${metricColumns(q, {
-    visitors: 'count(DISTINCT visitor)',
+    visitors: wholeChains(dims, q.filters) ? firstInRange('prev_start', 'start_ts', '?2', dims, tzOff) : 'count(DISTINCT visitor)',
     visits: 'count(*)',
     pageviews: 'sum(pageviews)',
     events: 'sum(events)',
@@ -50,7 +51,7 @@ SELECT ${[...d, ''].join(', ')} ${metricColumns(q, {
     views_per_visit: 'sum(pageviews) * 1.0 / count(*)',
   })}
 FROM v ${whereClause(where)}
-${groupBy(dims)}`;
+${groupBy(dims, 'start_ts', tzOff)}`;
 }
 
 function eventPlan(q: Query, tzOff: number, filters: Filter[], dims: Dimension[], params: unknown[]): string {
@@ -168,22 +169,25 @@ function pagePlan(q: Query, tzOff: number, filters: Filter[], dims: Dimension[],
   const p = (v: unknown) => `?${params.push(v)}`;
   const col = (d: Dimension) => (d === 'event:page' ? 'path' : d === 'user:type' ? 'user_type' : timeExpr(d, `slot * ${SLOT_MS}`, tzOff));
   const where = conditions(rest, col, p);
-  const d = dims.map((x, i) => `${col(x)} AS d${i}`);
+  const d = dims.map((x, i) => `${x.startsWith('time:') ? timeExpr(x, `min(slot) * ${SLOT_MS}`, tzOff) : col(x)} AS d${i}`);
+  const from = p(Math.floor(range.from / SLOT_MS));
+  // Split by page, each group holds whole chains (a visitor's views of one path): unique visitors are counted, not sorted.
+  const chained = dims.includes('event:page');
   return `
 WITH pg AS (
-  SELECT pg.slot, pg.path, pg.visit, pg.pageviews, ${rollupVisitor('pg')}
+  SELECT pg.slot, pg.path, pg.visit, pg.pageviews, pg.prev_slot, ${rollupVisitor('pg')}
   FROM visit_pages pg
-  WHERE pg.site_id = ?1 AND pg.slot >= ${p(Math.floor(range.from / SLOT_MS))} AND pg.slot < ${p(Math.ceil(range.to / SLOT_MS))}
+  WHERE pg.site_id = ?1 AND pg.slot >= ${from} AND pg.slot < ${p(Math.ceil(range.to / SLOT_MS))}
 )
 SELECT ${[...d, ''].join(', ')} ${metricColumns(q, {
-    visitors: 'count(DISTINCT visitor)',
+    visitors: chained ? firstInRange('prev_slot', 'slot', from, dims, tzOff, ` * ${SLOT_MS}`) : 'count(DISTINCT visitor)',
     visits: 'count(DISTINCT visit)',
     pageviews: 'sum(pageviews)',
     events: 'sum(pageviews)',
     views_per_visit: 'sum(pageviews) * 1.0 / count(DISTINCT visit)',
   })}
 FROM pg ${whereClause(where)}
-${groupBy(dims)}`;
+${groupBy(dims, `slot * ${SLOT_MS}`, tzOff)}`;
 }
 
 /** The visit rollup answers when nothing selects or splits individual events. */

@@ -9,7 +9,8 @@
  * SQLite never hands out a seq again, not even after the rows holding the highest ones were deleted.
  *
  * Since migration 0011 a visit also carries its exit page, channel, micro-action count and whether it was its visitor's
- * first (`visitor_type`): the fold re-types the visitors it touched, in the same batch, before the watermark moves.
+ * first (`visitor_type`), and since 0016 its place in its visitor's chain (below): the fold recomputes the chains it touched,
+ * in the same batch, before the watermark moves.
  */
 import { channelSql } from '../enrich/channel';
 
@@ -84,31 +85,37 @@ ON CONFLICT (site_id, slot, path, visit) DO UPDATE SET
 const MARK = `UPDATE rollup_state SET seq = (SELECT COALESCE(max(seq), 0) FROM events) WHERE name = 'visits'`;
 
 /**
- * New vs returning: marks the first visit (earliest start) of each visitor selected by `keys` (SQL giving `site_id, key`,
- * distinct) 'new' and its other visits 'returning', writing only rows that change. One seek per visitor finds its first
- * visit; a late event that moves a visit's start, or a login that merges two visitors, re-types theirs.
+ * Visitor chains (migration 0016). Every visit row holds the start of its visitor's previous visit (`prev_start`; NULL on the
+ * first, which is what makes it `visitor_type` 'new'), every page slot the slot of its visitor's previous view of that path
+ * (`prev_slot`), in (time, visit) order. A visitor then counts once in a range, or in a time bucket, at its one row whose
+ * previous lies before the range (or in another bucket): stats count rows instead of sorting them by visitor (sql-parts.ts
+ * `firstInRange`). Any write that can change a chain — a new row, a start moved by a late event, a login or a fold that
+ * changes a row's visitor, a delete — records the visitor in `rollup_dirty` (triggers, whoever writes); these statements
+ * recompute the chains of those visitors from their rows (one index seek each) and empty the set. Every writer runs them in
+ * the batch that wrote (fold, link, erasure, retention); a query finding the set non-empty runs them first (`catchUpVisits`).
  */
-const retype = (keys: string) => `
-WITH k AS MATERIALIZED (${keys}),
-f AS MATERIALIZED (
-  SELECT k.site_id, k.key,
-    (SELECT y.visit FROM visits y WHERE y.site_id = k.site_id AND ${visitVisitor('y')} = k.key ORDER BY y.start_ts, y.visit LIMIT 1) AS first
-  FROM k
-),
-t AS MATERIALIZED (
-  SELECT x.site_id, x.visit, CASE WHEN x.visit = f.first THEN 'new' ELSE 'returning' END AS type
-  FROM f CROSS JOIN visits x INDEXED BY visits_site_visitor WHERE x.site_id = f.site_id AND ${visitVisitor('x')} = f.key
+const RECHAIN_VISITS = `
+WITH c AS MATERIALIZED (
+  SELECT x.site_id, x.visit, lag(x.start_ts) OVER (PARTITION BY k.site_id, k.key ORDER BY x.start_ts, x.visit) AS prev
+  FROM rollup_dirty k CROSS JOIN visits x INDEXED BY visits_site_visitor WHERE x.site_id = k.site_id AND ${visitVisitor('x')} = k.key
 )
-UPDATE visits SET visitor_type = t.type FROM t WHERE visits.site_id = t.site_id AND visits.visit = t.visit AND visits.visitor_type <> t.type`;
+UPDATE visits SET prev_start = c.prev, visitor_type = CASE WHEN c.prev IS NULL THEN 'new' ELSE 'returning' END
+FROM c WHERE visits.site_id = c.site_id AND visits.visit = c.visit
+  AND (visits.prev_start IS NOT c.prev OR visits.visitor_type <> CASE WHEN c.prev IS NULL THEN 'new' ELSE 'returning' END)`;
+const RECHAIN_PAGES = `
+WITH c AS MATERIALIZED (
+  SELECT x.site_id, x.slot, x.path, x.visit, lag(x.slot) OVER (PARTITION BY k.site_id, k.key, x.path ORDER BY x.slot, x.visit) AS prev
+  FROM rollup_dirty k CROSS JOIN visit_pages x INDEXED BY visit_pages_chain WHERE x.site_id = k.site_id AND ${visitVisitor('x')} = k.key
+)
+UPDATE visit_pages SET prev_slot = c.prev
+FROM c WHERE visit_pages.site_id = c.site_id AND visit_pages.slot = c.slot AND visit_pages.path = c.path AND visit_pages.visit = c.visit
+  AND visit_pages.prev_slot IS NOT c.prev`;
 
-/** The visitors of the visits that the rows above the watermark belong to. */
-const RETYPE_FOLDED = retype(`
-  SELECT DISTINCT v.site_id, ${visitVisitor('v')} AS key
-  FROM (SELECT DISTINCT e.site_id, ${visitOf('e')} AS visit FROM events e WHERE e.seq > (SELECT seq FROM rollup_state WHERE name = 'visits') AND e.bot = 0) b
-  CROSS JOIN visits v ON v.site_id = b.site_id AND v.visit = b.visit`);
+/** Recomputes the chains of the visitors recorded in `rollup_dirty` and empties it: append to every batch that writes the rollups. */
+export const rechain = (db: D1Database): D1PreparedStatement[] => [db.prepare(RECHAIN_VISITS), db.prepare(RECHAIN_PAGES), db.prepare('DELETE FROM rollup_dirty')];
 
 /** Folds every event above the watermark into `visits` and `visit_pages`: append after the events inserts of a batch. */
-export const foldVisits = (db: D1Database): D1PreparedStatement[] => [db.prepare(FOLD), db.prepare(FOLD_PAGES), db.prepare(RETYPE_FOLDED), db.prepare(MARK)];
+export const foldVisits = (db: D1Database): D1PreparedStatement[] => [db.prepare(FOLD), db.prepare(FOLD_PAGES), ...rechain(db), db.prepare(MARK)];
 
 /**
  * The rollups carry the stitched user, so that stats need no join with the identity graph: rows
@@ -123,8 +130,8 @@ export const linkVisits = (db: D1Database, siteId: string, anonId: string): D1Pr
       )
       .bind(siteId, anonId),
   ),
-  // The browser's visitor is now the user's: one of their visits is the first, the rest return.
-  db.prepare(retype('SELECT site_id, user_id AS key FROM identity_links WHERE site_id = ?1 AND anon_id = ?2')).bind(siteId, anonId),
+  // The browser's rows now chain with the user's (the triggers recorded both visitors).
+  ...rechain(db),
 ];
 
 /**
@@ -134,9 +141,12 @@ export const linkVisits = (db: D1Database, siteId: string, anonId: string): D1Pr
  */
 export async function catchUpVisits(db: D1Database): Promise<void> {
   const row = await db
-    .prepare(`SELECT (SELECT seq FROM rollup_state WHERE name = 'visits') AS mark, (SELECT COALESCE(max(seq), 0) FROM events) AS top`)
-    .first<{ mark: number; top: number }>();
+    .prepare(
+      `SELECT (SELECT seq FROM rollup_state WHERE name = 'visits') AS mark, (SELECT COALESCE(max(seq), 0) FROM events) AS top, EXISTS (SELECT 1 FROM rollup_dirty) AS dirty`,
+    )
+    .first<{ mark: number; top: number; dirty: number }>();
   if (row && row.top > row.mark) await db.batch(foldVisits(db));
+  else if (row?.dirty) await db.batch(rechain(db));
 }
 
 /**
