@@ -4,6 +4,10 @@
 -- bucket — at the one visit whose previous visit lies before a (or in another bucket): a filtered count over the range's
 -- rows instead of COUNT(DISTINCT visitor), which sorted the range's 143k visits (330k page slots) by visitor per question.
 ALTER TABLE visits ADD COLUMN prev_start INTEGER;
+-- The visitor's first visit's start and this visit's number (1 on the first): the journey's new, returning and retained
+-- visitors are counted from them the same way (query/journey-sql.ts).
+ALTER TABLE visits ADD COLUMN first_start INTEGER;
+ALTER TABLE visits ADD COLUMN nth INTEGER;
 ALTER TABLE visit_pages ADD COLUMN prev_slot INTEGER;
 -- A visitor's page slots by path and time, to recompute its chains.
 CREATE INDEX visit_pages_chain ON visit_pages (site_id, COALESCE(user_id, anon_id, visitor_hash, visit), path, slot);
@@ -47,9 +51,10 @@ END;
 
 -- The rows already stored, chained once.
 WITH c AS MATERIALIZED (
-  SELECT site_id, visit, lag(start_ts) OVER (PARTITION BY site_id, COALESCE(user_id, anon_id, visitor_hash, visit) ORDER BY start_ts, visit) AS prev FROM visits
+  SELECT site_id, visit, lag(start_ts) OVER w AS prev, first_value(start_ts) OVER w AS first, row_number() OVER w AS nth FROM visits
+  WINDOW w AS (PARTITION BY site_id, COALESCE(user_id, anon_id, visitor_hash, visit) ORDER BY start_ts, visit)
 )
-UPDATE visits SET prev_start = c.prev FROM c WHERE visits.site_id = c.site_id AND visits.visit = c.visit AND c.prev IS NOT NULL;
+UPDATE visits SET prev_start = c.prev, first_start = c.first, nth = c.nth FROM c WHERE visits.site_id = c.site_id AND visits.visit = c.visit;
 WITH c AS MATERIALIZED (
   SELECT site_id, slot, path, visit, lag(slot) OVER (PARTITION BY site_id, COALESCE(user_id, anon_id, visitor_hash, visit), path ORDER BY slot, visit) AS prev FROM visit_pages
 )

@@ -5,6 +5,7 @@ import { linkIdentity } from '../src/identity/links';
 import { handleQueue } from '../src/pipeline/consume';
 import { enforceSite } from '../src/privacy/retention';
 import { eraseSubject } from '../src/privacy/subjects';
+import { VISITS_SQL } from '../src/query/journey-sql';
 import { resolveRange } from '../src/query/time';
 import type { EventsMessage, QueueMessage } from '../src/storage/messages';
 import { id, queryApi } from './helpers';
@@ -100,6 +101,50 @@ async function expected(): Promise<Record<string, Answer>> {
   };
 }
 
+/**
+ * The journey's visitor counts (journey-sql.ts VISITS_SQL, on the chains) for 2026-10-07…08 and the two days before, against
+ * the same counts made here by grouping the visit rows by visitor: visitors; new (first visit ever in the period); returning
+ * (a visit in the period that isn't its first ever); retained (new, and back on a later day of the period); registered;
+ * visits of registered visitors; anonymous; unknown.
+ */
+async function journeyVisitors(step: string) {
+  const site = getSite('demo')!;
+  const cur = resolveRange(['2026-10-07', '2026-10-08'], site.timezone, Date.now());
+  const prevFrom = cur.from - 2 * DAY;
+  const rows = (
+    await env.DB.prepare(VISITS_SQL).bind('demo', cur.from, cur.to, prevFrom, prevFrom, cur.offset).all<Record<string, number | string | null>>()
+  ).results.filter((r) => r.k === 'visitors');
+  const got = [1, 0].map((c) => {
+    const r = rows.find((x) => Number(x.cur) === c)!;
+    return ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((col) => Number(r[col] ?? 0));
+  });
+  const all = (
+    await env.DB.prepare(
+      `SELECT visit, start_ts AS ts, user_id, anon_id, COALESCE(user_id, anon_id, visitor_hash, visit) AS visitor FROM visits WHERE site_id = 'demo' ORDER BY start_ts, visit`,
+    ).all<{ visit: string; ts: number; user_id: string | null; anon_id: string | null; visitor: string }>()
+  ).results;
+  const firstEver = new Map<string, string>();
+  for (const v of all) if (!firstEver.has(v.visitor)) firstEver.set(v.visitor, v.visit);
+  const day = (ts: number) => Math.floor((ts + cur.offset) / DAY);
+  const want = [[cur.from, cur.to], [prevFrom, cur.from]].map(([a, b]) => {
+    const by = new Map<string, typeof all>();
+    for (const v of all.filter((x) => x.ts >= a! && x.ts < b!)) by.set(v.visitor, [...(by.get(v.visitor) ?? []), v]);
+    const vs = [...by.values()];
+    const isNew = (v: (typeof all)[number]) => firstEver.get(v.visitor) === v.visit;
+    return [
+      vs.length,
+      vs.filter((x) => x.some(isNew)).length,
+      vs.filter((x) => x.some((v) => !isNew(v))).length,
+      vs.filter((x) => x.some(isNew) && Math.max(...x.map((v) => day(v.ts))) > day(x.find(isNew)!.ts)).length,
+      vs.filter((x) => x[0]!.user_id).length,
+      vs.filter((x) => x[0]!.user_id).reduce((n, x) => n + x.length, 0),
+      vs.filter((x) => !x[0]!.user_id && x[0]!.anon_id).length,
+      vs.filter((x) => !x[0]!.user_id && !x[0]!.anon_id).length,
+    ];
+  });
+  expect({ step, journey: got }).toEqual({ step, journey: want });
+}
+
 async function compare(step: string) {
   // Every writer recomputed the chains it touched in its own batch (a query would otherwise do it first, hiding a writer that didn't).
   expect({ step, dirty: (await env.DB.prepare('SELECT count(*) AS n FROM rollup_dirty').first<{ n: number }>())!.n }).toEqual({ step, dirty: 0 });
@@ -116,6 +161,7 @@ async function compare(step: string) {
     pagesDay: await api({ metrics: ['visitors'], dimensions: ['event:page', 'time:day'], filters: pageviews, limit: 1000 }),
   };
   expect({ step, ...got }).toEqual({ step, ...want });
+  await journeyVisitors(step);
   return want;
 }
 

@@ -86,7 +86,7 @@ const MARK = `UPDATE rollup_state SET seq = (SELECT COALESCE(max(seq), 0) FROM e
 
 /**
  * Visitor chains (migration 0016). Every visit row holds the start of its visitor's previous visit (`prev_start`; NULL on the
- * first, which is what makes it `visitor_type` 'new'), every page slot the slot of its visitor's previous view of that path
+ * first), of its first (`first_start`) and its number (`nth`; 1 is `visitor_type` 'new'), every page slot the slot of its visitor's previous view of that path
  * (`prev_slot`), in (time, visit) order. A visitor then counts once in a range, or in a time bucket, at its one row whose
  * previous lies before the range (or in another bucket): stats count rows instead of sorting them by visitor (sql-parts.ts
  * `firstInRange`). Any write that can change a chain — a new row, a start moved by a late event, a login or a fold that
@@ -96,12 +96,13 @@ const MARK = `UPDATE rollup_state SET seq = (SELECT COALESCE(max(seq), 0) FROM e
  */
 const RECHAIN_VISITS = `
 WITH c AS MATERIALIZED (
-  SELECT x.site_id, x.visit, lag(x.start_ts) OVER (PARTITION BY k.site_id, k.key ORDER BY x.start_ts, x.visit) AS prev
+  SELECT x.site_id, x.visit, lag(x.start_ts) OVER w AS prev, first_value(x.start_ts) OVER w AS first, row_number() OVER w AS nth
   FROM rollup_dirty k CROSS JOIN visits x INDEXED BY visits_site_visitor WHERE x.site_id = k.site_id AND ${visitVisitor('x')} = k.key
+  WINDOW w AS (PARTITION BY k.site_id, k.key ORDER BY x.start_ts, x.visit)
 )
-UPDATE visits SET prev_start = c.prev, visitor_type = CASE WHEN c.prev IS NULL THEN 'new' ELSE 'returning' END
+UPDATE visits SET prev_start = c.prev, first_start = c.first, nth = c.nth, visitor_type = CASE WHEN c.nth = 1 THEN 'new' ELSE 'returning' END
 FROM c WHERE visits.site_id = c.site_id AND visits.visit = c.visit
-  AND (visits.prev_start IS NOT c.prev OR visits.visitor_type <> CASE WHEN c.prev IS NULL THEN 'new' ELSE 'returning' END)`;
+  AND (visits.prev_start IS NOT c.prev OR visits.first_start IS NOT c.first OR visits.nth IS NOT c.nth)`;
 const RECHAIN_PAGES = `
 WITH c AS MATERIALIZED (
   SELECT x.site_id, x.slot, x.path, x.visit, lag(x.slot) OVER (PARTITION BY k.site_id, k.key, x.path ORDER BY x.slot, x.visit) AS prev
