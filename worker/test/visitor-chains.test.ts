@@ -8,6 +8,7 @@ import { eraseSubject } from '../src/privacy/subjects';
 import { VISITS_SQL } from '../src/query/journey-sql';
 import { resolveRange } from '../src/query/time';
 import type { EventsMessage, QueueMessage } from '../src/storage/messages';
+import { rechain } from '../src/storage/visits';
 import { id, queryApi } from './helpers';
 
 /**
@@ -208,5 +209,14 @@ describe('visitor chains', () => {
     await enforceSite(env, site, T0 + 1.5 * DAY + 30 * DAY);
     const kept = await compare('after retention');
     expect(kept.day.map(([d]) => d)).not.toContain('2026-10-05');
+  });
+
+  it('recomputing seeks each dirty visitor in the expression indexes (not every row of the site once per visitor)', async () => {
+    const texts: string[] = [];
+    rechain({ prepare: (sql: string) => (texts.push(sql), null) } as unknown as D1Database);
+    for (const [sql, index] of [[texts[0]!, 'visits_site_visitor'], [texts[1]!, 'visit_pages_chain']] as const) {
+      const plan = (await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).all<{ detail: string }>()).results.map((r) => r.detail);
+      expect(plan).toContain(`SEARCH x USING INDEX ${index} (site_id=? AND <expr>=?)`);
+    }
   });
 });
