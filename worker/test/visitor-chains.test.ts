@@ -114,10 +114,10 @@ async function journeyVisitors(step: string) {
   const prevFrom = cur.from - 2 * DAY;
   const rows = (
     await env.DB.prepare(VISITS_SQL).bind('demo', cur.from, cur.to, prevFrom, prevFrom, cur.offset).all<Record<string, number | string | null>>()
-  ).results.filter((r) => r.k === 'visitors');
+  ).results.filter((r) => r.k === 'visits');
   const got = [1, 0].map((c) => {
     const r = rows.find((x) => Number(x.cur) === c)!;
-    return ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((col) => Number(r[col] ?? 0));
+    return ['va', 'vb', 'vc', 'vd', 've', 'vf', 'vg', 'vh'].map((col) => Number(r[col] ?? 0));
   });
   const all = (
     await env.DB.prepare(

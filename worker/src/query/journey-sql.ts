@@ -12,34 +12,29 @@ const visitor = eventVisitor('e', 'l');
 const links = 'LEFT JOIN identity_links l ON l.site_id = e.site_id AND l.anon_id = e.anon_id';
 
 /**
- * Visit rollup, one pass: per period the visits' sums (`visits`), the visitors (`visitors`), and campaign visits by source
- * (`campaign`). Columns a…h mean what each kind's SELECT says. Visitors are counted on the visitor chains
- * (storage/visits.ts) without grouping rows by visitor: a visitor is in a period at its first visit there (`fst`: its previous
- * visit started before the period); new at its first visit ever (nth 1); returning at its first visit there that isn't its
- * first ever (`ret`: the previous one started before the period, or it is the second ever, after the new one there); retained
- * — new in the period and back on a later day of it — at its first visit on a later day than its first visit's (`kept`). A
- * visitor's type is its key's: registered, anonymous and unknown visitors are counted at `fst` by the columns of that visit.
- * Each period's sums are a filtered scan of the materialized rows rather than a GROUP BY cur. The offset is cast: D1 binds every
- * JavaScript number as REAL, and local days must be integer division.
+ * Visit rollup: per period one row (`visits`) of the visits' sums (a…f) and the visitors (va…vh), as each period's SELECT
+ * says, read straight from its own range of the table (no materialized rows, no GROUP BY over both periods); then campaign
+ * visits by source (`campaign`, column a). Visitors are counted on the visitor chains (storage/visits.ts) without grouping
+ * rows by visitor: a visitor is in a period at its first visit there (`fst`: its previous visit started before the period);
+ * new at its first visit ever (nth 1); returning at its first visit there that isn't its first ever (the previous one started
+ * before the period, or it is the second ever, after the new one there); retained — new in the period and back on a later
+ * day of it — at its first visit on a later day than its first visit's. A visitor's type is its key's: registered, anonymous
+ * and unknown visitors are counted at `fst` by the columns of that visit. The offset is cast: D1 binds every JavaScript
+ * number as REAL, and local days must be integer division.
  */
+const periodSums = (cur: 0 | 1, from: string, to: string) => `SELECT 'visits' AS k, ${cur} AS cur, NULL AS key, count(*) AS a, sum(pageviews <= 1) AS b,
+  sum(end_ts - start_ts) AS c, sum(actions) AS d, sum(COALESCE(utm_source, utm_medium, utm_campaign) IS NOT NULL) AS e, sum(channel IN ('Social', 'Referral')) AS f,
+  sum(fst) AS va, sum(nth = 1) AS vb, sum(nth >= 2 AND (prev_start < ${from} OR nth = 2)) AS vc,
+  sum(first_start >= ${from} AND (start_ts + off) / 86400000 > (first_start + off) / 86400000 AND (prev_start + off) / 86400000 = (first_start + off) / 86400000) AS vd,
+  sum(fst AND user_id IS NOT NULL) AS ve, sum(user_id IS NOT NULL) AS vf, sum(fst AND user_id IS NULL AND anon_id IS NOT NULL) AS vg, sum(fst AND user_id IS NULL AND anon_id IS NULL) AS vh
+FROM (SELECT *, prev_start IS NULL OR prev_start < ${from} AS fst, CAST(?6 AS INTEGER) AS off FROM visits WHERE site_id = ?1 AND start_ts >= ${from} AND start_ts < ${to})`;
 export const VISITS_SQL = `
-WITH v AS MATERIALIZED (
-  SELECT start_ts >= ?2 AS cur, user_id IS NOT NULL AS has_user, anon_id IS NOT NULL AS has_anon, pageviews, actions, end_ts - start_ts AS dur,
-    prev_start IS NULL OR prev_start < p0 AS fst, nth = 1 AS is_new, nth >= 2 AND (prev_start < p0 OR nth = 2) AS ret,
-    first_start >= p0 AND (start_ts + off) / 86400000 > (first_start + off) / 86400000 AND (prev_start + off) / 86400000 = (first_start + off) / 86400000 AS kept,
-    channel IN ('Social', 'Referral') AS referred,
-    CASE WHEN COALESCE(utm_source, utm_medium, utm_campaign) IS NOT NULL THEN COALESCE(utm_source, source, '(not set)') END AS campaign
-  FROM (SELECT *, CASE WHEN start_ts >= ?2 THEN ?2 ELSE ?4 END AS p0, CAST(?6 AS INTEGER) AS off FROM visits WHERE site_id = ?1 AND start_ts >= ?4 AND start_ts < ?3)
-)
-${[1, 0].map((cur) => `SELECT 'visits' AS k, ${cur} AS cur, NULL AS key, count(*) AS a, sum(pageviews <= 1) AS b, sum(dur) AS c, sum(actions) AS d,
-  sum(campaign IS NOT NULL) AS e, sum(referred) AS f, NULL AS g, NULL AS h
-FROM v WHERE cur = ${cur}`).join('\nUNION ALL\n')}
+${periodSums(1, '?2', '?3')}
 UNION ALL
-${[1, 0].map((cur) => `SELECT 'visitors', ${cur}, NULL, sum(fst), sum(is_new), sum(ret), sum(kept),
-  sum(fst AND has_user), sum(has_user), sum(fst AND NOT has_user AND has_anon), sum(fst AND NOT has_user AND NOT has_anon)
-FROM v WHERE cur = ${cur}`).join('\nUNION ALL\n')}
+${periodSums(0, '?4', '?2')}
 UNION ALL
-SELECT 'campaign', cur, campaign, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM v WHERE campaign IS NOT NULL GROUP BY cur, campaign`;
+SELECT 'campaign', start_ts >= ?2, COALESCE(utm_source, source, '(not set)'), count(*), ${Array(13).fill('NULL').join(', ')}
+FROM visits WHERE site_id = ?1 AND start_ts >= ?4 AND start_ts < ?3 AND COALESCE(utm_source, utm_medium, utm_campaign) IS NOT NULL GROUP BY 2, 3`;
 
 /** A stage's position in STAGES, in SQL: goals and stages are sorted as small integers, not strings. */
 const stageIndex = (col: string) => `CASE ${col} ${STAGES.map((s, i) => `WHEN '${s}' THEN ${i}`).join(' ')} END`;
