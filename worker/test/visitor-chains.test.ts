@@ -15,12 +15,13 @@ import { id, queryApi } from './helpers';
  * Unique visitors from the visitor chains (storage/visits.ts) must equal a count of distinct visitors over the same rows,
  * whatever wrote them: batches in random order (late events that move a visit's start), logins that merge browsers into a
  * user, an erasure, and retention removing the oldest visits. Each step compares the API's answers — visitors in the range,
- * by day, by hour, by day and user type, of one user type by day, top pages, pages by day, and by source (which the chains
+ * by day, by hour, by week, by month, by day and user type, of one user type by day, top pages, pages by day, and by source (which the chains
  * can't answer) — with distinct visitors counted here from the rollup rows.
  */
 const DAY = 86_400_000;
-const T0 = Date.parse('2026-10-05T00:00:00Z');
-const DAYS = ['2026-10-05', '2026-10-08'] as const;
+// Six days from a Wednesday: across a month's end (October 1st) and a week's (Monday October 5th).
+const T0 = Date.parse('2026-09-30T00:00:00Z');
+const DAYS = ['2026-09-30', '2026-10-05'] as const;
 const PATHS = ['/', '/a', '/b', '/c'];
 
 let seed = 11;
@@ -93,6 +94,8 @@ async function expected(): Promise<Record<string, Answer>> {
     total: distinct(visits, () => ''),
     day: distinct(visits, (r) => `${label(r.ts, 10)}`),
     hour: distinct(visits, (r) => `${label(r.ts, 13)}:00`),
+    week: distinct(visits, (r) => (label(r.ts, 10) < '2026-10-05' ? '2026-09-28' : '2026-10-05')),
+    month: distinct(visits, (r) => `${label(r.ts, 7)}-01`),
     dayType: distinct(visits, (r) => `${label(r.ts, 10)} ${r.type}`),
     // Not whole chains: a visitor's visits come from several sources (the distinct count answers these).
     bySource: distinct(visits, (r) => r.source),
@@ -103,14 +106,14 @@ async function expected(): Promise<Record<string, Answer>> {
 }
 
 /**
- * The journey's visitor counts (journey-sql.ts VISITS_SQL, on the chains) for 2026-10-07…08 and the two days before, against
+ * The journey's visitor counts (journey-sql.ts VISITS_SQL, on the chains) for 2026-10-04…05 and the two days before, against
  * the same counts made here by grouping the visit rows by visitor: visitors; new (first visit ever in the period); returning
  * (a visit in the period that isn't its first ever); retained (new, and back on a later day of the period); registered;
  * visits of registered visitors; anonymous; unknown.
  */
 async function journeyVisitors(step: string) {
   const site = getSite('demo')!;
-  const cur = resolveRange(['2026-10-07', '2026-10-08'], site.timezone, Date.now());
+  const cur = resolveRange(['2026-10-04', '2026-10-05'], site.timezone, Date.now());
   const prevFrom = cur.from - 2 * DAY;
   const rows = (
     await env.DB.prepare(VISITS_SQL).bind('demo', cur.from, cur.to, prevFrom, prevFrom, cur.offset).all<Record<string, number | string | null>>()
@@ -155,6 +158,8 @@ async function compare(step: string) {
     total: await api({ metrics: ['visitors'] }),
     day: await api({ metrics: ['visitors'], dimensions: ['time:day'], limit: 1000 }),
     hour: await api({ metrics: ['visitors'], dimensions: ['time:hour'], limit: 1000 }),
+    week: await api({ metrics: ['visitors'], dimensions: ['time:week'], limit: 1000 }),
+    month: await api({ metrics: ['visitors'], dimensions: ['time:month'], limit: 1000 }),
     dayType: await api({ metrics: ['visitors'], dimensions: ['time:day', 'user:type'], limit: 1000 }),
     bySource: await api({ metrics: ['visitors'], dimensions: ['visit:source'], limit: 1000 }),
     anonymousDays: await api({ metrics: ['visitors'], dimensions: ['time:day'], filters: [['is', 'user:type', ['anonymous']]], limit: 1000 }),
@@ -168,11 +173,11 @@ async function compare(step: string) {
 
 describe('visitor chains', () => {
   it('count each visitor once per range, bucket and page, through late batches, logins, an erasure and retention', async () => {
-    // 14 browsers, 40 visits of 1–5 events over four days; visits of one browser may overlap in time.
+    // 14 browsers, 48 visits of 1–5 events over six days; visits of one browser may overlap in time.
     const evs: { anon: string; session: string; source: string; e: { ts: number; name: string; path: string } }[] = [];
-    for (let v = 0; v < 40; v++) {
+    for (let v = 0; v < 48; v++) {
       const anon = `vc-a${Math.floor(rnd() * 14)}`;
-      const start = T0 + Math.floor(rnd() * 4 * 96) * 900_000 + Math.floor(rnd() * 900_000);
+      const start = T0 + Math.floor(rnd() * 6 * 96) * 900_000 + Math.floor(rnd() * 900_000);
       const source = pick(['direct', 'search', 'social']);
       for (let i = 0, n = 1 + Math.floor(rnd() * 5); i < n; i++) {
         evs.push({ anon, session: `vc-s${v}`, source, e: { ts: start + i * 7 * 60_000, name: rnd() < 0.7 ? 'pageview' : 'click', path: pick(PATHS) } });
@@ -208,7 +213,7 @@ describe('visitor chains', () => {
     const site = { ...getSite('demo')!, retention_days: { events: 30, receipts: 1825, archive: 395, hot: 30 } };
     await enforceSite(env, site, T0 + 1.5 * DAY + 30 * DAY);
     const kept = await compare('after retention');
-    expect(kept.day.map(([d]) => d)).not.toContain('2026-10-05');
+    expect(kept.day.map(([d]) => d)).not.toContain('2026-09-30');
   });
 
   it('recomputing seeks each dirty visitor in the expression indexes (not every row of the site once per visitor)', async () => {
