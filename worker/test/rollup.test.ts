@@ -108,6 +108,19 @@ describe('visit rollups', () => {
     expect(await visitRow('ro-se2')).toMatchObject({ pageviews: 1, events: 1 });
   });
 
+  it('erasure removes page slots whose visit row retention already dropped, by the ids they carry', async () => {
+    // A visit that started before the retention cutoff loses its row first; its later page slots (and their ids) stay a while.
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO visit_pages (site_id, slot, path, visit, anon_id, pageviews) VALUES ('demo', 1990000, '/a', 'ro-orphan-s', 'ro-orphan', 1)"),
+      env.DB.prepare("INSERT INTO visit_pages (site_id, slot, path, visit, anon_id, user_id, pageviews) VALUES ('demo', 1990001, '/b', 'ro-orphan-s2', 'ro-orphan-2', 'ro-orphan-user', 1)"),
+    ]);
+    await eraseSubject(env.DB, env.ARCHIVE, { siteId: 'demo', userId: null, anonIds: ['ro-orphan'] }, Date.now());
+    await eraseSubject(env.DB, env.ARCHIVE, { siteId: 'demo', userId: 'ro-orphan-user', anonIds: [] }, Date.now());
+    const left = await env.DB.prepare("SELECT count(*) AS n FROM visit_pages WHERE visit LIKE 'ro-orphan%'").first<{ n: number }>();
+    expect(left!.n).toBe(0);
+    expect((await env.DB.prepare('SELECT count(*) AS n FROM rollup_dirty').first<{ n: number }>())!.n).toBe(0);
+  });
+
   it('a login stitches the visits folded before it: stats count one identified visitor across both devices', async () => {
     const day = 3 * 24 * 60; // 2026-11-08, a day no other test writes
     await consume([

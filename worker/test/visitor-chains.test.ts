@@ -216,6 +216,18 @@ describe('visitor chains', () => {
     expect(kept.day.map(([d]) => d)).not.toContain('2026-09-30');
   });
 
+  it('a user id equal to another browser’s anonymous id is one visitor, counted once in the tier of its first visit', async () => {
+    // Identifiers are the visitor: a (here unverified) user id "vc-x-a" that is also browser vc-x-a's anonymous id merges the
+    // two, in every count. Split by identity tier the merged visitor counts once too, where its first visit in the range is.
+    const T = Date.parse('2026-08-10T08:00:00Z');
+    await consume([message('vc-x-b', 'vc-x-s1', [{ ts: T, name: 'pageview', path: '/x' }])]);
+    expect(await linkIdentity(env.DB, { siteId: 'demo', anonId: 'vc-x-b', userId: 'vc-x-a', verified: false, now: Date.now() })).toMatchObject({ ok: true });
+    await consume([message('vc-x-a', 'vc-x-s2', [{ ts: T + 3_600_000, name: 'pageview', path: '/x' }])]);
+    const day = async (body: object) => (await queryApi(body, ['2026-08-10', '2026-08-10'])).body.results.map((r: { dimensions: string[]; metrics: number[] }) => [...r.dimensions, ...r.metrics]);
+    expect(await day({ metrics: ['visitors', 'visits'] })).toEqual([[1, 2]]);
+    expect(await day({ metrics: ['visitors', 'visits'], dimensions: ['user:type'] })).toEqual([['identified', 1, 1], ['anonymous', 0, 1]]);
+  });
+
   it('recomputing seeks each dirty visitor in the expression indexes (not every row of the site once per visitor)', async () => {
     const texts: string[] = [];
     rechain({ prepare: (sql: string) => (texts.push(sql), null) } as unknown as D1Database);

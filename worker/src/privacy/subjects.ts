@@ -54,6 +54,13 @@ const ids = (s: Subject) => JSON.stringify(s.anonIds);
  */
 const SUBJECT_VISITS = `SELECT site_id, visit FROM visits WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))
   UNION SELECT site_id, visit FROM visits WHERE site_id = ?1 AND ${visitVisitor('visits')} = ?3 AND user_id = ?3`;
+/**
+ * The subject's page slots by the ids they carry (`visit_pages_anon`, and `visit_pages_chain` for the user): those whose visit
+ * row is already gone — retention drops a visit by its start, its later page slots an hour or so after — are found by no
+ * visit.
+ */
+const SUBJECT_PAGES = `SELECT site_id, slot, path, visit FROM visit_pages WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))
+  UNION SELECT site_id, slot, path, visit FROM visit_pages WHERE site_id = ?1 AND ${visitVisitor('visit_pages')} = ?3 AND user_id = ?3`;
 /** Events of the subject: under any of its anonymous ids, or carrying its user id. */
 const EVENTS_WHERE = `site_id = ?1 AND (anon_id IN (SELECT value FROM json_each(?2)) OR (?3 IS NOT NULL AND user_id = ?3))`;
 
@@ -175,6 +182,7 @@ export async function eraseSubject(db: D1Database, bucket: R2Bucket, s: Subject,
     db.prepare('DELETE FROM browser_secrets WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))').bind(s.siteId, ids(s)),
     db.prepare('DELETE FROM me_requests WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))').bind(s.siteId, ids(s)),
     db.prepare('UPDATE consent_receipts SET anon_id = NULL WHERE site_id = ?1 AND anon_id IN (SELECT value FROM json_each(?2))').bind(s.siteId, ids(s)),
+    db.prepare(`DELETE FROM visit_pages WHERE (site_id, slot, path, visit) IN (${SUBJECT_PAGES})`).bind(s.siteId, ids(s), user),
     // Last: the deleted rows' visitors (their ids, recorded by the rollups' triggers) leave rollup_dirty in this transaction.
     ...rechain(db),
   ]);
