@@ -1,5 +1,7 @@
-import { env, SELF } from 'cloudflare:test';
+import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from 'cloudflare:test';
 import type { WireConsent, WireEvent } from '../../shared/wire';
+import { handleQueue } from '../src/pipeline/consume';
+import type { EnrichedEvent, EventsMessage, QueueMessage } from '../src/storage/messages';
 
 export const ORIGIN = 'http://127.0.0.1:8787';
 export const BROWSER_UA =
@@ -99,4 +101,38 @@ export async function queryApi(body: Record<string, unknown>, date_range: unknow
     body: JSON.stringify({ site_id: 'demo', date_range, ...body }),
   });
   return { status: res.status, body: (await res.json()) as any };
+}
+
+/** Queue messages through the real consumer, delivered once: the batch (to deliver again) and what it acked or retried. */
+export async function consume(bodies: QueueMessage[]) {
+  const batch = createMessageBatch<QueueMessage>('tp-events', bodies.map((body) => ({ id: id('m'), timestamp: new Date(), attempts: 1, body })));
+  await handleQueue(batch, env);
+  return { batch, result: await getQueueResult(batch, createExecutionContext()) };
+}
+
+/**
+ * An events message for site demo as ingest enqueues it: one consented desktop browser (`anon`, `session`) in DE, and its
+ * events — page views of "/" on shop.example unless `events` say otherwise (each needs its time).
+ */
+export function eventsMessage(
+  anon: string,
+  session: string,
+  events: (Partial<EnrichedEvent> & { ts: number })[],
+  over: { received_at?: number; ctx?: Partial<EventsMessage['ctx']> } = {},
+): EventsMessage {
+  return {
+    k: 'ev',
+    site: 'demo',
+    received_at: over.received_at ?? Date.now(),
+    ctx: {
+      anon_id: anon, user_id: null, session_id: session, visitor_hash: null, country: 'DE', region: null, city: null, timezone: null,
+      browser: 'Chrome', os: 'Linux', device: 'desktop', bot: 0, cookieless: 0, consent: 'analytics', ...over.ctx,
+    },
+    counts: {},
+    events: events.map((e) => ({
+      id: id('ev'), name: 'pageview', custom: 0, category: 'analytics', url: `https://shop.example${e.path ?? '/'}`, path: '/', referrer: null,
+      ref_host: null, source: null, medium: null, utm_source: null, utm_medium: null, utm_campaign: null, utm_term: null, utm_content: null,
+      click_id: null, pageview_id: null, props: null, sent_from: 'browser', revenue: null, currency: null, ...e,
+    })),
+  };
 }

@@ -1,11 +1,9 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
+import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { linkIdentity } from '../src/identity/links';
-import { handleQueue } from '../src/pipeline/consume';
 import { eraseSubject } from '../src/privacy/subjects';
-import type { EventsMessage, QueueMessage } from '../src/storage/messages';
 import { catchUpVisits } from '../src/storage/visits';
-import { id, insertRows, queryApi } from './helpers';
+import { consume, eventsMessage, insertRows, queryApi } from './helpers';
 
 /**
  * The visit rollup's journey columns (migration 0011) and the dimensions they answer: visit:exit_page, visit:channel,
@@ -97,22 +95,8 @@ describe('journey dimensions (known answers)', () => {
 });
 
 /** Rollup upkeep through the real consumer, as rollup.test.ts does it. */
-function message(anon: string, session: string, evs: { at: number; name?: string; path?: string }[]): EventsMessage {
-  return {
-    k: 'ev', site: 'demo', received_at: Date.now(), counts: {},
-    ctx: { anon_id: anon, user_id: null, session_id: session, visitor_hash: null, country: 'DE', region: null, city: null, timezone: null, browser: 'Chrome', os: 'Linux', device: 'desktop', bot: 0, cookieless: 0, consent: 'analytics' },
-    events: evs.map((e) => ({
-      id: id('jre'), name: e.name ?? 'pageview', custom: 0, category: 'analytics', ts: e.at, url: 'https://s/', path: e.path ?? '/', referrer: null, ref_host: null, source: null,
-      medium: 'direct', utm_source: null, utm_medium: null, utm_campaign: null, utm_term: null, utm_content: null, click_id: null, pageview_id: null, props: null,
-      sent_from: 'browser', revenue: null, currency: null,
-    })),
-  };
-}
-async function consume(bodies: EventsMessage[]) {
-  const batch = createMessageBatch<QueueMessage>('tp-events', bodies.map((body) => ({ id: id('m'), timestamp: new Date(), attempts: 1, body })));
-  await handleQueue(batch, env);
-  await getQueueResult(batch, createExecutionContext());
-}
+const message = (anon: string, session: string, evs: { at: number; name?: string; path?: string }[]) =>
+  eventsMessage(anon, session, evs.map((e) => ({ ts: e.at, url: 'https://s/', medium: 'direct', ...(e.name && { name: e.name }), ...(e.path && { path: e.path }) })));
 const types = async (like: string) =>
   Object.fromEntries(
     (await env.DB.prepare('SELECT visit, visitor_type, exit_page FROM visits WHERE visit LIKE ?1 ORDER BY visit').bind(like).all<{ visit: string; visitor_type: string; exit_page: string }>()).results.map(

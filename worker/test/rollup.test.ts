@@ -1,11 +1,11 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from 'cloudflare:test';
+import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { linkIdentity } from '../src/identity/links';
 import { eraseSubject } from '../src/privacy/subjects';
 import { handleQueue } from '../src/pipeline/consume';
-import type { EventsMessage, QueueMessage } from '../src/storage/messages';
+import type { EventsMessage } from '../src/storage/messages';
 import { catchUpVisits } from '../src/storage/visits';
-import { id } from './helpers';
+import { consume, eventsMessage } from './helpers';
 
 /**
  * The per-visit and per-page rollups are kept by the consumer, batch by batch. Whatever order events
@@ -14,29 +14,13 @@ import { id } from './helpers';
 const T0 = Date.parse('2026-11-05T10:00:00Z');
 type Ev = { at: number; name: string; path: string; source?: string; country?: string; bot?: 0 | 1 };
 
-function message(anon: string, session: string, evs: Ev[], bot: 0 | 1 = 0): EventsMessage {
-  return {
-    k: 'ev',
-    site: 'demo',
-    received_at: T0,
-    ctx: {
-      anon_id: anon, user_id: null, session_id: session, visitor_hash: null, country: evs[0]?.country ?? 'DE', region: null, city: null, timezone: null,
-      browser: 'Chrome', os: 'Linux', device: 'desktop', bot, cookieless: 0, consent: 'analytics',
-    },
-    counts: {},
-    events: evs.map((e) => ({
-      id: id('re'), name: e.name, custom: 0, category: 'analytics', ts: T0 + e.at * 60_000, url: `https://shop.example${e.path}`, path: e.path, referrer: null,
-      ref_host: null, source: e.source ?? 'direct', medium: null, utm_source: null, utm_medium: null, utm_campaign: null, utm_term: null, utm_content: null,
-      click_id: null, pageview_id: null, props: null, sent_from: 'browser', revenue: null, currency: null,
-    })),
-  };
-}
-
-async function consume(bodies: EventsMessage[]) {
-  const batch = createMessageBatch<QueueMessage>('tp-events', bodies.map((body) => ({ id: id('m'), timestamp: new Date(), attempts: 1, body })));
-  await handleQueue(batch, env);
-  return { batch, result: await getQueueResult(batch, createExecutionContext()) };
-}
+const message = (anon: string, session: string, evs: Ev[], bot: 0 | 1 = 0) =>
+  eventsMessage(
+    anon,
+    session,
+    evs.map((e) => ({ name: e.name, ts: T0 + e.at * 60_000, path: e.path, source: e.source ?? 'direct' })),
+    { received_at: T0, ctx: { country: evs[0]?.country ?? 'DE', bot } },
+  );
 
 const visitRow = (visit: string) => env.DB.prepare('SELECT * FROM visits WHERE site_id = ?1 AND visit = ?2').bind('demo', visit).first<Record<string, unknown>>();
 const snapshot = async (prefix: string) => ({

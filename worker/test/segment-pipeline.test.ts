@@ -1,11 +1,10 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
+import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { getSite } from '../src/config/sites';
-import { handleQueue } from '../src/pipeline/consume';
 import { subjectHash } from '../src/privacy/tombstones';
 import { messagesFor } from '../src/server-events/enqueue';
-import type { BatchContext, EnrichedEvent, QueueMessage, ServerEventsMessage } from '../src/storage/messages';
-import { consentedBrowser, id } from './helpers';
+import type { BatchContext, EnrichedEvent, ServerEventsMessage } from '../src/storage/messages';
+import { consentedBrowser, consume, id } from './helpers';
 import { count } from './segment-helpers';
 
 /**
@@ -22,12 +21,6 @@ const serverEvent = (category = 'analytics'): EnrichedEvent => ({
   pageview_id: null, props: null, sent_from: 'server', revenue: 1999, currency: 'EUR',
 });
 
-async function consume(bodies: ServerEventsMessage[]) {
-  const batch = createMessageBatch<QueueMessage>('tp-events', bodies.map((body) => ({ id: id('m'), timestamp: new Date(), attempts: 1, body })));
-  const ectx = createExecutionContext();
-  await handleQueue(batch, env);
-  return getQueueResult(batch, ectx);
-}
 
 describe('server events in the consumer', () => {
   it('a user erased while its events were queued: dropped, as an erased anonymous id\'s are', async () => {
@@ -38,7 +31,7 @@ describe('server events in the consumer', () => {
     const kept = serverEvent();
     const messages = messagesFor('demo', Date.now(), [{ event: gone, ctx: ctx({ user_id: user }) }, { event: kept, ctx: ctx({ user_id: keep }) }], { server_dropped_no_consent: 1 });
     expect(messages.map((m) => m.body.groups.length)).toEqual([2]); // one queue message, a group per subject
-    const result = await consume(messages.map((m) => m.body));
+    const { result } = await consume(messages.map((m) => m.body));
     expect(result.retryMessages).toEqual([]);
     expect(await count('SELECT count(*) AS n FROM events WHERE id = ?1', gone.id)).toBe(0);
     expect(await env.DB.prepare('SELECT user_id, revenue, currency, sent_from FROM events WHERE id = ?1').bind(kept.id).first()).toEqual({ user_id: keep, revenue: 1999, currency: 'EUR', sent_from: 'server' });

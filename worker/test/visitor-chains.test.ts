@@ -1,15 +1,14 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
+import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { getSite } from '../src/config/sites';
 import { linkIdentity } from '../src/identity/links';
-import { handleQueue } from '../src/pipeline/consume';
 import { enforceSite } from '../src/privacy/retention';
 import { eraseSubject } from '../src/privacy/subjects';
 import { VISITS_SQL } from '../src/query/journey-sql';
 import { resolveRange } from '../src/query/time';
-import type { EventsMessage, QueueMessage } from '../src/storage/messages';
+import type { EventsMessage } from '../src/storage/messages';
 import { rechain } from '../src/storage/visits';
-import { id, queryApi } from './helpers';
+import { consume, eventsMessage, queryApi } from './helpers';
 
 /**
  * Unique visitors from the visitor chains (storage/visits.ts) must equal a count of distinct visitors over the same rows,
@@ -28,29 +27,8 @@ let seed = 11;
 const rnd = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
 
-function message(anon: string, session: string, evs: { ts: number; name: string; path: string }[], source = 'direct'): EventsMessage {
-  return {
-    k: 'ev',
-    site: 'demo',
-    received_at: T0,
-    ctx: {
-      anon_id: anon, user_id: null, session_id: session, visitor_hash: null, country: 'DE', region: null, city: null, timezone: null,
-      browser: 'Chrome', os: 'Linux', device: 'desktop', bot: 0, cookieless: 0, consent: 'analytics',
-    },
-    counts: {},
-    events: evs.map((e) => ({
-      id: id('vc'), name: e.name, custom: 0, category: 'analytics', ts: e.ts, url: `https://shop.example${e.path}`, path: e.path, referrer: null,
-      ref_host: null, source, medium: null, utm_source: null, utm_medium: null, utm_campaign: null, utm_term: null, utm_content: null,
-      click_id: null, pageview_id: null, props: null, sent_from: 'browser', revenue: null, currency: null,
-    })),
-  };
-}
-
-async function consume(bodies: EventsMessage[]) {
-  const batch = createMessageBatch<QueueMessage>('tp-events', bodies.map((body) => ({ id: id('m'), timestamp: new Date(), attempts: 1, body })));
-  await handleQueue(batch, env);
-  await getQueueResult(batch, createExecutionContext());
-}
+const message = (anon: string, session: string, evs: { ts: number; name: string; path: string }[], source = 'direct') =>
+  eventsMessage(anon, session, evs.map((e) => ({ ...e, source })), { received_at: T0 });
 
 type Answer = [string, number][];
 const api = async (body: object): Promise<Answer> => {
