@@ -31,14 +31,14 @@ const message = (anon: string, session: string, evs: { ts: number; name: string;
   eventsMessage(anon, session, evs.map((e) => ({ ...e, source })), { received_at: T0 });
 
 type Answer = [string, number][];
-const api = async (body: object): Promise<Answer> => {
+const api = async (body: Record<string, unknown>): Promise<Answer> => {
   const { status, body: answer } = await queryApi(body, [...DAYS]);
   expect(status).toBe(200);
   return (answer.results as { dimensions: unknown[]; metrics: number[] }[]).map((r) => [r.dimensions.join(' '), r.metrics[0]!] as [string, number]).sort();
 };
 
 /** Distinct visitors per group, counted here from the rollup rows of the same range. */
-async function expected(): Promise<Record<string, Answer>> {
+async function expected() {
   const site = getSite('demo')!;
   const range = resolveRange([...DAYS], site.timezone, Date.now());
   const label = (ts: number, len: number) => new Date(ts + range.offset).toISOString().slice(0, len).replace('T', ' ');
@@ -201,7 +201,7 @@ describe('visitor chains', () => {
     await consume([message('vc-x-b', 'vc-x-s1', [{ ts: T, name: 'pageview', path: '/x' }])]);
     expect(await linkIdentity(env.DB, { siteId: 'demo', anonId: 'vc-x-b', userId: 'vc-x-a', verified: false, now: Date.now() })).toMatchObject({ ok: true });
     await consume([message('vc-x-a', 'vc-x-s2', [{ ts: T + 3_600_000, name: 'pageview', path: '/x' }])]);
-    const day = async (body: object) => (await queryApi(body, ['2026-08-10', '2026-08-10'])).body.results.map((r: { dimensions: string[]; metrics: number[] }) => [...r.dimensions, ...r.metrics]);
+    const day = async (body: Record<string, unknown>) => (await queryApi(body, ['2026-08-10', '2026-08-10'])).body.results.map((r: { dimensions: string[]; metrics: number[] }) => [...r.dimensions, ...r.metrics]);
     expect(await day({ metrics: ['visitors', 'visits'] })).toEqual([[1, 2]]);
     expect(await day({ metrics: ['visitors', 'visits'], dimensions: ['user:type'] })).toEqual([['identified', 1, 1], ['anonymous', 0, 1]]);
   });
