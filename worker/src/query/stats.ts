@@ -31,10 +31,10 @@ const WHOLE_VISIT = new Set<Metric>(['bounce_rate', 'visit_duration']);
  */
 function visitPlan(q: Query, tzOff: number, dims: Dimension[], params: unknown[]): string {
   const p = (v: unknown) => `?${params.push(v)}`;
-  const col = (d: Dimension) => (d === 'user:type' ? 'user_type' : d.startsWith('time:') ? timeExpr(d, 'start_ts', tzOff) : VISIT_COLUMN[d as keyof typeof VISIT_COLUMN]);
+  const col = (d: Dimension, ts = 'start_ts') => (d === 'user:type' ? 'user_type' : d.startsWith('time:') ? timeExpr(d, ts, tzOff) : VISIT_COLUMN[d as keyof typeof VISIT_COLUMN]);
   const where = conditions(q.filters, col, p);
-  // Time buckets group as integers; each bucket's label is formatted once, from its first start.
-  const d = dims.map((x, i) => `${x.startsWith('time:') ? timeExpr(x, 'min(start_ts)', tzOff) : col(x)} AS d${i}`);
+  // Time buckets group as integers (groupBy); each bucket's label is formatted once, from its first start.
+  const d = dims.map((x, i) => `${col(x, 'min(start_ts)')} AS d${i}`);
   return `
 WITH v AS (
   SELECT v.*, ${rollupVisitor('v')}
@@ -167,9 +167,9 @@ function pagePlan(q: Query, tzOff: number, filters: Filter[], dims: Dimension[],
     return null;
   }
   const p = (v: unknown) => `?${params.push(v)}`;
-  const col = (d: Dimension) => (d === 'event:page' ? 'path' : d === 'user:type' ? 'user_type' : timeExpr(d, `slot * ${SLOT_MS}`, tzOff));
+  const col = (d: Dimension, slot = 'slot') => (d === 'event:page' ? 'path' : d === 'user:type' ? 'user_type' : timeExpr(d, `${slot} * ${SLOT_MS}`, tzOff));
   const where = conditions(rest, col, p);
-  const d = dims.map((x, i) => `${x.startsWith('time:') ? timeExpr(x, `min(slot) * ${SLOT_MS}`, tzOff) : col(x)} AS d${i}`);
+  const d = dims.map((x, i) => `${col(x, 'min(slot)')} AS d${i}`);
   const from = p(Math.floor(range.from / SLOT_MS));
   // Split by page, each group holds whole chains (a visitor's views of one path): unique visitors are counted, not sorted.
   const chained = dims.includes('event:page');
