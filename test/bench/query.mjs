@@ -2,7 +2,7 @@
 // (generated inside SQLite), starts the collector, and prints p50/p95 of the marketer queries next to
 // a baseline measured in the same run (the cheapest authorized API call). Goal: p50 ≤ 300 ms each.
 import { startCollector } from '../../scripts/collector.mjs';
-import { benchDatabase } from './bench-db.mjs';
+import { benchDatabase, untilAnswered } from './bench-db.mjs';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -84,17 +84,9 @@ async function run(state) {
     const warm = await cases[1][1]();
     if (!warm.ok) throw new Error(`catch-up: ${warm.status} ${await warm.text()}`);
     console.log(`First stats query, folding all ${EVENTS.toLocaleString('en')} events into the visit rollup: ${((performance.now() - t1) / 1000).toFixed(1)} s`);
-    // Locally the Worker may restart after that one huge transaction: the next request then waits until it is abandoned (a
-    // GET, which wrangler's proxy retries) or answers 503 (bench/dashboard.mjs). Asked with a short timeout until it answers,
-    // so that no measured run pays for the restart.
-    const t2 = performance.now();
-    for (let i = 0; ; i++) {
-      const ok = await fetch(`${collector.url}/api/v1/events?site_id=demo&limit=1`, { headers, signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
-      if (ok) break;
-      if (i > 60) throw new Error('the collector does not answer after the catch-up');
-      await new Promise((done) => setTimeout(done, 1000));
-    }
-    if (performance.now() - t2 > 1000) console.log(`The collector answered again after ${((performance.now() - t2) / 1000).toFixed(1)} s (a restart after the catch-up)`);
+    // The restart that may follow it is waited out before the runs (bench-db.mjs).
+    const waited = await untilAnswered((signal) => fetch(`${collector.url}/api/v1/events?site_id=demo&limit=1`, { headers, signal }), 'After the catch-up');
+    if (waited > 1) console.log(`The collector answered again after ${waited.toFixed(1)} s (a restart after the catch-up)`);
     console.log(`\n${'query'.padEnd(42)}${'p50'.padStart(9)}${'p95'.padStart(9)}   (${RUNS} runs each, sequential)`);
     for (const [name, run] of cases) {
       const first = await run();
